@@ -1,0 +1,43 @@
+"""The typed dependencies every handler and job receives through its context."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from telegram.ext import Application, CallbackContext, ExtBot
+
+from bot.clock import Clock
+from bot.people import PeopleService
+from bot.settings import Settings
+
+
+@dataclass(frozen=True)
+class Services:
+    """The use-case services, built once by the composition root."""
+
+    settings: Settings
+    clock: Clock
+    people: PeopleService
+
+
+class BotData:
+    """PTB's ``bot_data``: holds the services and nothing else."""
+
+    def __init__(self) -> None:
+        self.services: Services | None = None
+
+
+class BotContext(CallbackContext[ExtBot[Any], dict[Any, Any], dict[Any, Any], BotData]):
+    """A callback context that hands out the services with their types."""
+
+    @property
+    def services(self) -> Services:
+        """Return the wired services; fails loudly if wiring was skipped."""
+        services = self.bot_data.services
+        if services is None:
+            raise RuntimeError("the application was built without services")
+        return services
+
+
+BotApplication = Application[ExtBot[Any], BotContext, dict[Any, Any], dict[Any, Any], BotData, Any]

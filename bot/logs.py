@@ -1,0 +1,62 @@
+"""Configure logging so that no token and no message content reaches a log line.
+
+Three layers keep logs clean:
+1. Our own code never formats content or raw user ids into a message.
+2. Libraries that would are held at a level where they stay quiet: ``httpx``
+   logs request URLs (a Bot API URL holds the token), PTB's ``telegram`` logger
+   at DEBUG dumps request parameters (message texts), ``aiosqlite`` at DEBUG
+   logs statements with their parameters.
+3. Whatever still slips through, an exception text quoting a URL say, has every
+   known secret replaced before it is written.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Iterable
+from typing import TextIO
+
+_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+# Floors for noisy or leaky libraries, whatever level the operator chose.
+_LIBRARY_FLOORS = {
+    "httpx": logging.WARNING,
+    "httpcore": logging.WARNING,
+    "telegram": logging.INFO,
+    "aiosqlite": logging.INFO,
+    # APScheduler logs every run of the one-second tick at INFO.
+    "apscheduler": logging.WARNING,
+}
+
+
+class RedactingFormatter(logging.Formatter):
+    """Format records, then replace every secret in the text with a placeholder."""
+
+    def __init__(self, secrets: Iterable[str]) -> None:
+        super().__init__(_FORMAT)
+        # Longest first, so a secret that contains another is replaced whole.
+        self._secrets = sorted({s for s in secrets if s}, key=len, reverse=True)
+
+    def format(self, record: logging.LogRecord) -> str:
+        text = super().format(record)
+        for secret in self._secrets:
+            text = text.replace(secret, "[redacted]")
+        return text
+
+
+def configure_logging(level: str, secrets: Iterable[str], stream: TextIO | None = None) -> None:
+    """Send all logging to ``stream`` (stderr) at ``level``, redacting ``secrets``."""
+    handler = logging.StreamHandler(stream or sys.stderr)
+    secret_list = list(secrets)
+    # A bot token is "<bot id>:<secret part>"; the secret part alone is as dangerous.
+    secret_list += [s.split(":", 1)[1] for s in secret_list if ":" in s]
+    handler.setFormatter(RedactingFormatter(secret_list))
+    root = logging.getLogger()
+    for old in list(root.handlers):
+        root.removeHandler(old)
+    root.addHandler(handler)
+    root.setLevel(level)
+    numeric = logging.getLevelName(level)
+    for name, floor in _LIBRARY_FLOORS.items():
+        logging.getLogger(name).setLevel(max(floor, numeric))

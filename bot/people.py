@@ -1,0 +1,29 @@
+"""The use cases about people as such: meeting someone new."""
+
+from __future__ import annotations
+
+from bot.clock import Clock
+from bot.core.people import Person
+from bot.languages import guess_language
+from storage import people as people_repository
+from storage.database import Database
+
+
+class PeopleService:
+    """Record the people who talk to the bot."""
+
+    def __init__(self, database: Database, clock: Clock) -> None:
+        self._database = database
+        self._clock = clock
+
+    async def meet(self, telegram_user_id: int, language_code: str | None) -> Person:
+        """Return the person behind ``telegram_user_id``, recording them on first contact.
+
+        The language is guessed from Telegram only the first time; later the
+        person's own choice wins.
+        """
+        now = self._clock.now()
+        async with self._database.transaction() as tx:
+            return await people_repository.upsert(
+                tx, telegram_user_id, guess_language(language_code), now
+            )

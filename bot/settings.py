@@ -1,0 +1,248 @@
+"""Load ``settings.toml`` and the environment into frozen settings, failing loudly.
+
+Every problem in the file is collected and reported at once, so an operator fixes
+a misspelled key and a bad duration in one go instead of one restart each. The
+bot token never comes from the file: only from ``TELEGRAM_TOKEN`` or from the file
+named by ``TELEGRAM_TOKEN_FILE``, and it is wrapped in :class:`Secret` so no
+``repr``, log line or traceback can show it.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from bot.durations import DurationError, parse_duration
+
+DEFAULT_BASE_URL = "https://api.telegram.org/bot"
+DEFAULT_STORAGE_PATH = "data/stillhere.sqlite3"
+_TOKEN_SHAPE = re.compile(r"^\d+:[A-Za-z0-9_-]+$")
+_LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+
+MISSING_TOKEN_HELP = """\
+No Telegram bot token was given.
+
+1. In Telegram, open @BotFather, send /newbot and follow its questions.
+   It answers with a token that looks like 123456789:AAH...
+2. Pass the token to Still Here in the environment, for example:
+       TELEGRAM_TOKEN=123456789:AAH... python -m bot
+   or put it in a file readable only by the bot and name that file:
+       TELEGRAM_TOKEN_FILE=/run/secrets/telegram_token python -m bot
+The token is never read from settings.toml, so the settings file can be shared."""  # noqa: S105 -- help text, not a secret
+
+
+class SettingsError(Exception):
+    """Raised when settings cannot be loaded; ``problems`` lists every reason."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class Secret:
+    """Hold a secret value that ``repr`` and ``str`` never show."""
+
+    _value: str = field(repr=False)
+
+    def reveal(self) -> str:
+        """Return the secret itself, for the one place that must send it."""
+        return self._value
+
+    def __str__(self) -> str:
+        return "**********"
+
+
+@dataclass(frozen=True)
+class TelegramSettings:
+    base_url: str = DEFAULT_BASE_URL
+
+
+@dataclass(frozen=True)
+class StorageSettings:
+    path: Path = Path(DEFAULT_STORAGE_PATH)
+
+
+@dataclass(frozen=True)
+class SchedulerSettings:
+    tick: timedelta = timedelta(seconds=1)
+
+
+@dataclass(frozen=True)
+class CheckinSettings:
+    min_interval: timedelta = timedelta(minutes=15)
+
+
+@dataclass(frozen=True)
+class SecuritySettings:
+    admins: frozenset[int] = frozenset()
+
+
+@dataclass(frozen=True)
+class LoggingSettings:
+    level: str = "INFO"
+
+
+@dataclass(frozen=True)
+class Settings:
+    token: Secret
+    telegram: TelegramSettings = TelegramSettings()
+    storage: StorageSettings = StorageSettings()
+    scheduler: SchedulerSettings = SchedulerSettings()
+    checkins: CheckinSettings = CheckinSettings()
+    security: SecuritySettings = SecuritySettings()
+    logging: LoggingSettings = LoggingSettings()
+
+
+# A converter turns a raw TOML value into the setting's value or raises ValueError
+# with a message that completes "[section] key: ...".
+Converter = Callable[[Any], Any]
+
+
+def _duration(raw: Any) -> timedelta:
+    if not isinstance(raw, str):
+        raise ValueError(f'must be a duration string such as "15m", not {_type_name(raw)}')
+    try:
+        return parse_duration(raw)
+    except DurationError:
+        raise ValueError(
+            f'{raw!r} is not a duration; write it like "90s", "15m", "12h", "2d" or "1h30m"'
+        ) from None
+
+
+def _base_url(raw: Any) -> str:
+    if not isinstance(raw, str):
+        raise ValueError(f"must be a string, not {_type_name(raw)}")
+    if not raw.startswith(("https://", "http://")):
+        raise ValueError(f"{raw!r} must start with https:// or http://")
+    return raw
+
+
+def _path(raw: Any) -> Path:
+    if not isinstance(raw, str) or not raw.strip():
+        raise ValueError(f"must be a non-empty path string, not {_type_name(raw)}")
+    return Path(raw)
+
+
+def _admins(raw: Any) -> frozenset[int]:
+    if not isinstance(raw, list):
+        raise ValueError(f"must be a list of Telegram user ids, not {_type_name(raw)}")
+    # bool is a subclass of int in Python; `true` is not a user id.
+    bad = [item for item in raw if isinstance(item, bool) or not isinstance(item, int)]
+    if bad or any(item <= 0 for item in raw):
+        raise ValueError("must hold only positive whole numbers (Telegram user ids)")
+    return frozenset(raw)
+
+
+def _log_level(raw: Any) -> str:
+    if not isinstance(raw, str) or raw.upper() not in _LOG_LEVELS:
+        raise ValueError(f"must be one of {', '.join(_LOG_LEVELS)}")
+    return raw.upper()
+
+
+def _type_name(raw: Any) -> str:
+    return {bool: "true/false", int: "a number", float: "a number", list: "a list"}.get(
+        type(raw), type(raw).__name__
+    )
+
+
+_SCHEMA: dict[str, tuple[type[Any], dict[str, Converter]]] = {
+    "telegram": (TelegramSettings, {"base_url": _base_url}),
+    "storage": (StorageSettings, {"path": _path}),
+    "scheduler": (SchedulerSettings, {"tick": _duration}),
+    "checkins": (CheckinSettings, {"min_interval": _duration}),
+    "security": (SecuritySettings, {"admins": _admins}),
+    "logging": (LoggingSettings, {"level": _log_level}),
+}
+
+
+def load_settings(path: Path | None, environ: Mapping[str, str]) -> Settings:
+    """Read the settings file at ``path`` (defaults when ``None``) and the token.
+
+    1. Parse the TOML; a syntax error is one problem and ends parsing.
+    2. Convert every known key, collecting unknown sections, unknown keys and bad values.
+    3. Read the token from the environment.
+    4. Raise :class:`SettingsError` with all problems, or return the settings.
+    """
+    problems: list[str] = []
+    document: dict[str, Any] = {}
+    if path is not None:
+        try:
+            document = tomllib.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise SettingsError([f"settings file {path} does not exist"]) from None
+        except (OSError, UnicodeDecodeError) as error:
+            raise SettingsError([f"settings file {path} cannot be read: {error}"]) from None
+        except tomllib.TOMLDecodeError as error:
+            raise SettingsError([f"settings file {path} is not valid TOML: {error}"]) from None
+
+    sections: dict[str, Any] = {}
+    for name, value in document.items():
+        if name not in _SCHEMA:
+            problems.append(f"[{name}]: unknown section (known: {', '.join(_SCHEMA)})")
+        elif not isinstance(value, dict):
+            problems.append(f"{name}: must be a [{name}] table")
+        else:
+            sections[name] = _convert_section(name, value, problems)
+
+    if "storage" in sections and path is not None:
+        # A relative database path is relative to the settings file, not to
+        # whatever directory the bot happened to be started from.
+        stored: StorageSettings = sections["storage"]
+        if not stored.path.is_absolute():
+            sections["storage"] = StorageSettings(path=path.parent / stored.path)
+
+    token = _read_token(environ, problems)
+    if problems or token is None:
+        raise SettingsError(problems or [MISSING_TOKEN_HELP])
+    return Settings(token=token, **sections)
+
+
+def _convert_section(name: str, table: dict[str, Any], problems: list[str]) -> Any:
+    cls, converters = _SCHEMA[name]
+    values: dict[str, Any] = {}
+    for key, raw in table.items():
+        converter = converters.get(key)
+        if converter is None:
+            problems.append(f"[{name}] {key}: unknown key (known: {', '.join(converters)})")
+            continue
+        try:
+            values[key] = converter(raw)
+        except ValueError as error:
+            problems.append(f"[{name}] {key}: {error}")
+    return cls(**values)
+
+
+def _read_token(environ: Mapping[str, str], problems: list[str]) -> Secret | None:
+    direct = environ.get("TELEGRAM_TOKEN", "").strip()
+    file_name = environ.get("TELEGRAM_TOKEN_FILE", "").strip()
+    if direct and file_name:
+        problems.append("set either TELEGRAM_TOKEN or TELEGRAM_TOKEN_FILE, not both")
+        return None
+    if file_name:
+        try:
+            direct = Path(file_name).read_text(encoding="utf-8").strip()
+        except (OSError, UnicodeDecodeError) as error:
+            problems.append(
+                f"TELEGRAM_TOKEN_FILE names {file_name}, which cannot be read "
+                f"({error.__class__.__name__})"
+            )
+            return None
+        if not direct:
+            problems.append(f"TELEGRAM_TOKEN_FILE names {file_name}, which is empty")
+            return None
+    if not direct:
+        return None
+    if not _TOKEN_SHAPE.match(direct):
+        # Never echo the value: a mistyped token is still mostly a real token.
+        problems.append(
+            "the Telegram token does not look like one from @BotFather "
+            "(digits, a colon, then letters, digits, - or _)"
+        )
+        return None
+    return Secret(direct)

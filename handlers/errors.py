@@ -1,0 +1,39 @@
+"""The last line of defence: log an unexpected error and tell the person plainly.
+
+Following PTB's error-handler example in shape only: log first, then inform.
+Nothing from the update (texts, names, ids) goes into the log or anywhere else;
+only the update's number and the exception are logged.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.error import TelegramError
+
+from bot.context import BotContext
+
+logger = logging.getLogger(__name__)
+
+APOLOGY = "Something went wrong on our side. Please try again in a minute."
+
+
+async def handle_error(update: object, context: BotContext) -> None:
+    """Log the error without update contents and apologise in a private chat."""
+    update_id = update.update_id if isinstance(update, Update) else None
+    logger.error(
+        "unhandled error while processing update %s",
+        update_id,
+        exc_info=context.error,
+    )
+    if not isinstance(update, Update):
+        return
+    chat = update.effective_chat
+    if chat is None or chat.type != chat.PRIVATE:
+        return
+    try:
+        await context.bot.send_message(chat.id, APOLOGY)
+    except TelegramError as error:
+        # Telegram itself may be what failed; the error above is already logged.
+        logger.warning("could not send the apology: %s", type(error).__name__)

@@ -1,0 +1,140 @@
+"""One aiosqlite connection with serialised, explicit transactions.
+
+Handlers and scheduler jobs interleave on one event loop and share one
+connection. SQLite transactions belong to the connection, not to a coroutine,
+so without the lock one coroutine's ``COMMIT`` could commit another's
+half-finished work. Every statement therefore runs inside :meth:`Database.transaction`
+(writes, ``BEGIN IMMEDIATE``) or :meth:`Database.snapshot` (reads), both holding
+the lock.
+
+Exceptions: :class:`StorageError` wraps a database that cannot be opened; errors
+from statements are ``sqlite3`` exceptions and roll the transaction back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+Params = Iterable[Any] | dict[str, Any]
+
+
+class StorageError(Exception):
+    """Raised when the database file cannot be opened or configured."""
+
+
+class Transaction:
+    """Run statements inside one open transaction; obtained from :class:`Database`."""
+
+    def __init__(self, connection: aiosqlite.Connection) -> None:
+        self._connection = connection
+
+    async def execute(self, sql: str, params: Params = ()) -> int:
+        """Run one statement and return the number of rows it changed."""
+        cursor = await self._connection.execute(sql, params)
+        try:
+            return cursor.rowcount
+        finally:
+            await cursor.close()
+
+    async def insert(self, sql: str, params: Params = ()) -> int:
+        """Run one ``INSERT`` and return the new row's id."""
+        cursor = await self._connection.execute(sql, params)
+        try:
+            if cursor.lastrowid is None:
+                raise sqlite3.OperationalError("statement inserted no row")
+            return cursor.lastrowid
+        finally:
+            await cursor.close()
+
+    async def fetch_one(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
+        """Return the first row of a query, or ``None``."""
+        cursor = await self._connection.execute(sql, params)
+        try:
+            row: sqlite3.Row | None = await cursor.fetchone()
+            return row
+        finally:
+            await cursor.close()
+
+    async def fetch_all(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
+        """Return every row of a query."""
+        cursor = await self._connection.execute(sql, params)
+        try:
+            return list(await cursor.fetchall())
+        finally:
+            await cursor.close()
+
+
+class Database:
+    """Own the connection and hand out transactions one at a time."""
+
+    def __init__(self, connection: aiosqlite.Connection, path: Path) -> None:
+        self._connection = connection
+        self._lock = asyncio.Lock()
+        self.path = path
+
+    @classmethod
+    async def open(cls, path: Path) -> Database:
+        """Open (creating its folder if needed) and configure the database at ``path``."""
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            # isolation_level=None: the sqlite3 module must not open transactions
+            # behind our back; every BEGIN here is explicit.
+            connection = await aiosqlite.connect(path, isolation_level=None)
+        except (OSError, sqlite3.Error) as error:
+            raise StorageError(f"cannot open the database at {path}: {error}") from None
+        try:
+            connection.row_factory = sqlite3.Row
+            cursor = await connection.execute("PRAGMA journal_mode=WAL")
+            row = await cursor.fetchone()
+            await cursor.close()
+            if row is None or str(row[0]).lower() != "wal":
+                raise StorageError(f"the database at {path} cannot use write-ahead logging")
+            await connection.execute("PRAGMA foreign_keys=ON")
+            # FULL: a committed alert survives a power cut, not only a crash.
+            await connection.execute("PRAGMA synchronous=FULL")
+            await connection.execute("PRAGMA busy_timeout=5000")
+        except sqlite3.Error as error:
+            await connection.close()
+            raise StorageError(f"the file at {path} is not a usable database: {error}") from None
+        except StorageError:
+            await connection.close()
+            raise
+        return cls(connection, path)
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Transaction]:
+        """Open a write transaction; commit on success, roll back on any exception."""
+        async with self._lock:
+            # IMMEDIATE takes the write lock now, so a transaction that reads and
+            # then writes cannot fail halfway with SQLITE_BUSY.
+            await self._connection.execute("BEGIN IMMEDIATE")
+            try:
+                yield Transaction(self._connection)
+            except BaseException:
+                await self._connection.execute("ROLLBACK")
+                raise
+            await self._connection.execute("COMMIT")
+
+    @asynccontextmanager
+    async def snapshot(self) -> AsyncIterator[Transaction]:
+        """Open a read transaction that sees one consistent state of the database."""
+        async with self._lock:
+            await self._connection.execute("BEGIN DEFERRED")
+            try:
+                yield Transaction(self._connection)
+            finally:
+                # Nothing to keep: a snapshot ends the same way whether or not
+                # the reader raised.
+                await self._connection.execute("ROLLBACK")
+
+    async def close(self) -> None:
+        """Wait for running transactions to end, then close the connection."""
+        async with self._lock:
+            await self._connection.close()

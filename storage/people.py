@@ -1,0 +1,36 @@
+"""Store and load :class:`bot.core.people.Person` rows."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime
+
+from bot.core.people import Person
+from storage.database import Transaction
+from storage.timestamps import from_db, to_db
+
+
+def _person(row: sqlite3.Row) -> Person:
+    return Person(
+        id=int(row["id"]),
+        telegram_user_id=int(row["telegram_user_id"]),
+        language=str(row["language"]),
+        created_at=from_db(row["created_at"]),
+        seen_at=from_db(row["seen_at"]),
+    )
+
+
+async def upsert(tx: Transaction, telegram_user_id: int, language: str, now: datetime) -> Person:
+    """Insert the person if new, else mark them seen; keep any language already chosen."""
+    await tx.execute(
+        """
+        INSERT INTO people (telegram_user_id, language, created_at, seen_at)
+        VALUES (?, ?, ?, ?)
+        ON CONFLICT (telegram_user_id) DO UPDATE SET seen_at = excluded.seen_at
+        """,
+        (telegram_user_id, language, to_db(now), to_db(now)),
+    )
+    row = await tx.fetch_one("SELECT * FROM people WHERE telegram_user_id = ?", (telegram_user_id,))
+    if row is None:  # pragma: no cover - the statement above guarantees the row
+        raise sqlite3.IntegrityError("person vanished inside its own transaction")
+    return _person(row)

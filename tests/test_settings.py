@@ -1,0 +1,189 @@
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.settings import (
+    DEFAULT_BASE_URL,
+    MISSING_TOKEN_HELP,
+    Secret,
+    SettingsError,
+    load_settings,
+)
+
+TOKEN = "123456:ABC-def_ghi"
+ENV = {"TELEGRAM_TOKEN": TOKEN}
+REPO_SETTINGS = Path(__file__).resolve().parent.parent / "settings.toml"
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "settings.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def problems_of(path: Path | None, environ: dict[str, str]) -> list[str]:
+    with pytest.raises(SettingsError) as caught:
+        load_settings(path, environ)
+    return caught.value.problems
+
+
+def test_without_a_file_every_setting_has_its_default() -> None:
+    settings = load_settings(None, ENV)
+    assert settings.telegram.base_url == DEFAULT_BASE_URL
+    assert settings.storage.path == Path("data/stillhere.sqlite3")
+    assert settings.scheduler.tick == timedelta(seconds=1)
+    assert settings.checkins.min_interval == timedelta(minutes=15)
+    assert settings.security.admins == frozenset()
+    assert settings.logging.level == "INFO"
+    assert settings.token.reveal() == TOKEN
+
+
+def test_the_shipped_settings_file_loads_and_matches_the_defaults() -> None:
+    shipped = load_settings(REPO_SETTINGS, ENV)
+    defaults = load_settings(None, ENV)
+    assert shipped.telegram == defaults.telegram
+    assert shipped.scheduler == defaults.scheduler
+    assert shipped.checkins == defaults.checkins
+    assert shipped.security == defaults.security
+    assert shipped.storage.path == REPO_SETTINGS.parent / "data/stillhere.sqlite3"
+
+
+def test_every_key_is_read_with_its_meaning(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        """
+        [telegram]
+        base_url = "http://127.0.0.1:8081/bot"
+        [storage]
+        path = "/var/lib/stillhere/db.sqlite3"
+        [scheduler]
+        tick = "2s"
+        [checkins]
+        min_interval = "1h30m"
+        [security]
+        admins = [11, 22]
+        [logging]
+        level = "debug"
+        """,
+    )
+    settings = load_settings(path, ENV)
+    assert settings.telegram.base_url == "http://127.0.0.1:8081/bot"
+    assert settings.storage.path == Path("/var/lib/stillhere/db.sqlite3")
+    assert settings.scheduler.tick == timedelta(seconds=2)
+    assert settings.checkins.min_interval == timedelta(hours=1, minutes=30)
+    assert settings.security.admins == frozenset({11, 22})
+    assert settings.logging.level == "DEBUG"
+
+
+def test_a_relative_storage_path_is_relative_to_the_settings_file(tmp_path: Path) -> None:
+    path = write(tmp_path, '[storage]\npath = "db/bot.sqlite3"\n')
+    assert load_settings(path, ENV).storage.path == tmp_path / "db/bot.sqlite3"
+
+
+def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        """
+        [telegram]
+        base_url = "ftp://example"
+        tokne = "x"
+        [scheduler]
+        tick = "banana"
+        [checkins]
+        min_interval = 15
+        [security]
+        admins = [true, "me"]
+        [logging]
+        level = "LOUD"
+        [colour]
+        sky = "blue"
+        """,
+    )
+    problems = problems_of(path, ENV)
+    assert len(problems) == 7
+    joined = "\n".join(problems)
+    assert "[telegram] base_url" in joined
+    assert "[telegram] tokne: unknown key" in joined
+    assert "[scheduler] tick: 'banana' is not a duration" in joined
+    assert "[checkins] min_interval: must be a duration string" in joined
+    assert "[security] admins" in joined
+    assert "[logging] level" in joined
+    assert "[colour]: unknown section" in joined
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ("[scheduler]\ntick = 0\n", "[scheduler] tick: must be a duration string"),
+        ('[scheduler]\ntick = "0s"\n', "[scheduler] tick: '0s' is not a duration"),
+        ('[scheduler]\ntick = "5 minutes"\n', "[scheduler] tick: '5 minutes' is not a duration"),
+        ("[security]\nadmins = 5\n", "[security] admins: must be a list"),
+        ("[security]\nadmins = [-5]\n", "[security] admins: must hold only positive"),
+        ('[storage]\npath = ""\n', "[storage] path: must be a non-empty path"),
+        ('telegram = "x"\n', "telegram: must be a [telegram] table"),
+    ],
+)
+def test_each_kind_of_bad_value_is_named(tmp_path: Path, text: str, fragment: str) -> None:
+    problems = problems_of(write(tmp_path, text), ENV)
+    assert any(fragment in problem for problem in problems), problems
+
+
+def test_invalid_toml_is_one_clear_problem(tmp_path: Path) -> None:
+    problems = problems_of(write(tmp_path, "[telegram\nbase_url = 1"), ENV)
+    assert len(problems) == 1
+    assert "is not valid TOML" in problems[0]
+
+
+def test_a_missing_settings_file_named_explicitly_is_a_problem(tmp_path: Path) -> None:
+    problems = problems_of(tmp_path / "nope.toml", ENV)
+    assert problems == [f"settings file {tmp_path / 'nope.toml'} does not exist"]
+
+
+def test_a_missing_token_explains_how_to_get_one() -> None:
+    assert problems_of(None, {}) == [MISSING_TOKEN_HELP]
+    assert "@BotFather" in MISSING_TOKEN_HELP
+    assert "TELEGRAM_TOKEN_FILE" in MISSING_TOKEN_HELP
+
+
+def test_the_token_can_come_from_a_file(tmp_path: Path) -> None:
+    token_file = tmp_path / "token"
+    token_file.write_text(TOKEN + "\n", encoding="utf-8")
+    settings = load_settings(None, {"TELEGRAM_TOKEN_FILE": str(token_file)})
+    assert settings.token.reveal() == TOKEN
+
+
+def test_an_unreadable_or_empty_token_file_is_a_problem(tmp_path: Path) -> None:
+    missing = problems_of(None, {"TELEGRAM_TOKEN_FILE": str(tmp_path / "absent")})
+    assert "cannot be read" in missing[0]
+    empty = tmp_path / "empty"
+    empty.write_text("\n", encoding="utf-8")
+    assert "is empty" in problems_of(None, {"TELEGRAM_TOKEN_FILE": str(empty)})[0]
+
+
+def test_both_token_sources_at_once_is_a_problem(tmp_path: Path) -> None:
+    token_file = tmp_path / "token"
+    token_file.write_text(TOKEN, encoding="utf-8")
+    problems = problems_of(None, {"TELEGRAM_TOKEN": TOKEN, "TELEGRAM_TOKEN_FILE": str(token_file)})
+    assert problems == ["set either TELEGRAM_TOKEN or TELEGRAM_TOKEN_FILE, not both"]
+
+
+def test_a_malformed_token_is_a_problem_that_does_not_echo_it() -> None:
+    problems = problems_of(None, {"TELEGRAM_TOKEN": "not-a-token-secretpart"})
+    assert len(problems) == 1
+    assert "secretpart" not in problems[0]
+
+
+def test_file_problems_and_token_problems_are_reported_together(tmp_path: Path) -> None:
+    problems = problems_of(write(tmp_path, "[x]\n"), {"TELEGRAM_TOKEN": "bad"})
+    assert len(problems) == 2
+
+
+def test_the_token_never_shows_in_repr_or_str() -> None:
+    settings = load_settings(None, ENV)
+    assert TOKEN not in repr(settings)
+    assert TOKEN not in str(settings)
+    assert TOKEN not in repr(Secret(TOKEN))
+    assert TOKEN not in f"{settings.token}"

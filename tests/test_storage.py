@@ -1,0 +1,213 @@
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from storage.database import Database, StorageError
+from storage.migrations import (
+    MIGRATIONS_DIR,
+    DatabaseTooNewError,
+    MigrationError,
+    apply_migrations,
+    load_migrations,
+    split_statements,
+)
+from tests.fake_clock import FakeClock
+
+
+@pytest.fixture
+async def database(tmp_path: Path) -> AsyncIterator[Database]:
+    db = await Database.open(tmp_path / "nested" / "bot.sqlite3")
+    yield db
+    await db.close()
+
+
+async def tables(db: Database) -> set[str]:
+    async with db.snapshot() as tx:
+        rows = await tx.fetch_all("SELECT name FROM sqlite_master WHERE type = 'table'")
+    return {row["name"] for row in rows}
+
+
+async def recorded_versions(db: Database) -> list[int]:
+    async with db.snapshot() as tx:
+        rows = await tx.fetch_all("SELECT version FROM schema_migrations ORDER BY version")
+    return [row["version"] for row in rows]
+
+
+def write_migrations(directory: Path, files: dict[str, str]) -> Path:
+    directory.mkdir()
+    for name, sql in files.items():
+        (directory / name).write_text(sql, encoding="utf-8")
+    return directory
+
+
+async def test_open_creates_the_folder_and_uses_wal_and_foreign_keys(database: Database) -> None:
+    assert database.path.parent.is_dir()
+    async with database.snapshot() as tx:
+        journal = await tx.fetch_one("PRAGMA journal_mode")
+        foreign_keys = await tx.fetch_one("PRAGMA foreign_keys")
+    assert journal is not None
+    assert journal[0] == "wal"
+    assert foreign_keys is not None
+    assert foreign_keys[0] == 1
+
+
+async def test_open_refuses_a_file_that_is_not_a_database(tmp_path: Path) -> None:
+    path = tmp_path / "garbage.sqlite3"
+    path.write_bytes(b"this is not sqlite" * 100)
+    with pytest.raises(StorageError, match="not a usable database"):
+        await Database.open(path)
+
+
+async def test_migrating_an_empty_database_reaches_the_newest_version(database: Database) -> None:
+    clock = FakeClock()
+    known = [migration.version for migration in load_migrations()]
+    assert await apply_migrations(database, clock) == known
+    assert await recorded_versions(database) == known
+    assert "people" in await tables(database)
+    async with database.snapshot() as tx:
+        row = await tx.fetch_one("SELECT applied_at FROM schema_migrations WHERE version = 1")
+    assert row is not None
+    assert row["applied_at"] == "2026-03-01T09:00:00.000000Z"
+
+
+async def test_migrating_a_migrated_database_changes_nothing(database: Database) -> None:
+    clock = FakeClock()
+    await apply_migrations(database, clock)
+    before = await recorded_versions(database)
+    assert await apply_migrations(database, clock) == []
+    assert await recorded_versions(database) == before
+
+
+async def test_a_failing_migration_leaves_nothing_behind(
+    database: Database, tmp_path: Path
+) -> None:
+    directory = write_migrations(
+        tmp_path / "migrations",
+        {
+            "0001_first.sql": "CREATE TABLE first (id INTEGER PRIMARY KEY);",
+            "0002_broken.sql": (
+                "CREATE TABLE second (id INTEGER PRIMARY KEY);\n"
+                "INSERT INTO first (id) VALUES (1);\n"
+                "INSERT INTO no_such_table VALUES (1);\n"
+            ),
+        },
+    )
+    with pytest.raises(MigrationError, match="0002_broken failed and was rolled back"):
+        await apply_migrations(database, FakeClock(), directory)
+    assert await recorded_versions(database) == [1]
+    assert "second" not in await tables(database)
+    async with database.snapshot() as tx:
+        assert await tx.fetch_all("SELECT * FROM first") == []
+
+
+async def test_a_database_from_a_newer_version_is_refused(
+    database: Database, tmp_path: Path
+) -> None:
+    newer = write_migrations(
+        tmp_path / "newer",
+        {
+            "0001_people.sql": (MIGRATIONS_DIR / "0001_people.sql").read_text("utf-8"),
+            "0099_future.sql": "CREATE TABLE future (id INTEGER);",
+        },
+    )
+    await apply_migrations(database, FakeClock(), newer)
+    with pytest.raises(DatabaseTooNewError, match="newer version of Still Here") as caught:
+        await apply_migrations(database, FakeClock())
+    assert "0099" in str(caught.value)
+
+
+async def test_a_database_whose_migration_names_differ_is_refused(
+    database: Database, tmp_path: Path
+) -> None:
+    other = write_migrations(tmp_path / "other", {"0001_something_else.sql": "SELECT 1;"})
+    await apply_migrations(database, FakeClock(), other)
+    with pytest.raises(MigrationError, match="under another name"):
+        await apply_migrations(database, FakeClock())
+
+
+def test_badly_named_or_duplicate_migration_files_are_refused(tmp_path: Path) -> None:
+    bad_name = write_migrations(tmp_path / "a", {"1_first.sql": "SELECT 1;"})
+    with pytest.raises(MigrationError, match="not named"):
+        load_migrations(bad_name)
+    duplicate = write_migrations(
+        tmp_path / "b", {"0001_a.sql": "SELECT 1;", "0001_b.sql": "SELECT 1;"}
+    )
+    with pytest.raises(MigrationError, match="two migration files"):
+        load_migrations(duplicate)
+
+
+def test_statements_split_where_sqlite_says_they_end() -> None:
+    script = """
+    -- a comment; with a semicolon
+    CREATE TABLE t (x TEXT DEFAULT 'a;b');
+    CREATE TRIGGER tr AFTER INSERT ON t BEGIN
+        UPDATE t SET x = 'c;d';
+    END;
+    """
+    statements = split_statements(script)
+    assert len(statements) == 2
+    assert statements[0].endswith("DEFAULT 'a;b');")
+    assert "UPDATE t SET x = 'c;d';" in statements[1]
+    with pytest.raises(MigrationError, match="incomplete statement"):
+        split_statements("CREATE TRIGGER tr AFTER INSERT ON t BEGIN UPDATE t SET x = 1;")
+    assert split_statements("CREATE TABLE t (x)") == ["CREATE TABLE t (x);"]
+
+
+async def test_a_failed_transaction_rolls_back_and_the_next_one_proceeds(
+    database: Database,
+) -> None:
+    await apply_migrations(database, FakeClock())
+    insert = (
+        "INSERT INTO people (telegram_user_id, language, created_at, seen_at) "
+        "VALUES (?, 'en', 'x', 'x')"
+    )
+
+    async def insert_twice() -> None:
+        async with database.transaction() as tx:
+            await tx.execute(insert, (1,))
+            await tx.execute(insert, (1,))
+
+    with pytest.raises(sqlite3.IntegrityError):
+        await insert_twice()
+    async with database.transaction() as tx:
+        await tx.execute(insert, (2,))
+    async with database.snapshot() as tx:
+        rows = await tx.fetch_all("SELECT telegram_user_id FROM people")
+    assert [row[0] for row in rows] == [2]
+
+
+async def test_interleaved_transactions_never_see_each_others_uncommitted_work(
+    database: Database,
+) -> None:
+    await apply_migrations(database, FakeClock())
+    inside = asyncio.Event()
+    release = asyncio.Event()
+
+    async def slow_writer() -> None:
+        async with database.transaction() as tx:
+            await tx.execute(
+                "INSERT INTO people (telegram_user_id, language, created_at, seen_at) "
+                "VALUES (7, 'en', 'x', 'x')"
+            )
+            inside.set()
+            await release.wait()
+            raise RuntimeError("abandon the write")
+
+    async def reader() -> int:
+        async with database.snapshot() as tx:
+            rows = await tx.fetch_all("SELECT * FROM people")
+        return len(rows)
+
+    writer = asyncio.create_task(slow_writer())
+    await inside.wait()
+    read = asyncio.create_task(reader())
+    release.set()
+    with pytest.raises(RuntimeError, match="abandon"):
+        await writer
+    # The reader waited for the writer's transaction to end, and saw its rollback.
+    assert await read == 0
