@@ -9,10 +9,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 
 from telegram import Update
 from telegram.error import InvalidToken, NetworkError
 from telegram.ext import AIORateLimiter, Application, ContextTypes
+from telegram.request import HTTPXRequest
 
 import handlers
 from bot.clock import Clock
@@ -24,6 +26,11 @@ from storage.migrations import apply_migrations
 
 logger = logging.getLogger(__name__)
 
+# PTB 22 reads this on every access to a time period (RetryAfter.retry_after,
+# Location.live_period): opt in to timedelta values now instead of a
+# deprecation warning on each read.
+os.environ.setdefault("PTB_TIMEDELTA", "true")
+
 # How long to wait between attempts to reach Telegram at start-up.
 _FIRST_RETRY_DELAY = 1.0
 _MAX_RETRY_DELAY = 60.0
@@ -33,12 +40,20 @@ class StartupError(Exception):
     """Raised when the bot cannot start for a reason the operator must fix."""
 
 
-def build_application(settings: Settings, services: Services) -> BotApplication:
-    """Return the PTB application wired with the services and every handler."""
+def build_application(
+    settings: Settings, services: Services, requests: tuple[HTTPXRequest, HTTPXRequest]
+) -> BotApplication:
+    """Return the PTB application wired with the services and every handler.
+
+    ``requests`` (for ordinary calls, then for ``getUpdates``) are passed in so
+    the caller can close them even if the application never finished starting.
+    """
     application: BotApplication = (
         Application.builder()
         .token(settings.token.reveal())
         .base_url(settings.telegram.base_url)
+        .request(requests[0])
+        .get_updates_request(requests[1])
         .context_types(ContextTypes(context=BotContext, bot_data=BotData))
         # Spreads sends over Telegram's overall and per-group limits.
         .rate_limiter(AIORateLimiter())
@@ -60,7 +75,8 @@ async def serve(settings: Settings, clock: Clock, stop: asyncio.Event) -> None:
     try:
         await apply_migrations(database, clock)
         services = Services(settings=settings, clock=clock, people=PeopleService(database, clock))
-        application = build_application(settings, services)
+        requests = (HTTPXRequest(), HTTPXRequest())
+        application = build_application(settings, services, requests)
         try:
             if not await _connect(application, stop):
                 return
@@ -73,6 +89,10 @@ async def serve(settings: Settings, clock: Clock, stop: asyncio.Event) -> None:
             await application.stop()
         finally:
             await application.shutdown()
+            # An application whose start-up never reached Telegram skips its
+            # shutdown; close the HTTP clients ourselves (closing twice is harmless).
+            for request in requests:
+                await request.shutdown()
     finally:
         await database.close()
         logger.info("database closed")

@@ -1,0 +1,75 @@
+"""Shared fixtures: the fake Telegram Bot API and the real bot wired against it."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import pytest
+
+from bot.app import serve
+from bot.settings import Settings, TelegramSettings, load_settings
+from storage.database import Database
+from tests.fake_clock import FakeClock
+from tests.fake_telegram import FakeTelegram
+from tests.fake_telegram.fixtures import fake_telegram
+
+__all__ = ["fake_telegram"]
+
+TEST_TOKEN = "123:TEST"
+
+
+def make_settings(tmp_path: Path, base_url: str, toml: str = "") -> Settings:
+    """Return settings for a test bot: its own database, the fake's URL, the test token."""
+    path = tmp_path / "settings.toml"
+    path.write_text(f'[storage]\npath = "bot.sqlite3"\n{toml}', encoding="utf-8")
+    settings = load_settings(path, {"TELEGRAM_TOKEN": TEST_TOKEN})
+    return replace(settings, telegram=TelegramSettings(base_url=base_url))
+
+
+@dataclass
+class RunningBot:
+    """The real bot, running in this event loop against the fake Telegram."""
+
+    fake: FakeTelegram
+    settings: Settings
+    clock: FakeClock
+    stop: asyncio.Event
+    task: asyncio.Task[None]
+
+    async def database(self) -> Database:
+        """Open a second connection to the bot's database, for inspection."""
+        return await Database.open(self.settings.storage.path)
+
+
+@contextlib.asynccontextmanager
+async def run_bot(
+    fake: FakeTelegram, settings: Settings, clock: FakeClock | None = None
+) -> AsyncIterator[RunningBot]:
+    """Run :func:`bot.app.serve` until the block ends; fail if it crashed."""
+    stop = asyncio.Event()
+    clock = clock or FakeClock()
+    task = asyncio.create_task(serve(settings, clock, stop))
+    running = RunningBot(fake, settings, clock, stop, task)
+    polling = asyncio.create_task(fake.wait_until_polling(timeout=15))
+    done, _ = await asyncio.wait({polling, task}, return_when=asyncio.FIRST_COMPLETED)
+    if task in done:
+        polling.cancel()
+        task.result()
+        raise AssertionError("the bot stopped before it started polling")
+    polling.result()
+    try:
+        yield running
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, timeout=15)
+
+
+@pytest.fixture
+async def bot(fake_telegram: FakeTelegram, tmp_path: Path) -> AsyncIterator[RunningBot]:
+    """Start the real bot against the fake Telegram and stop it after the test."""
+    async with run_bot(fake_telegram, make_settings(tmp_path, fake_telegram.base_url)) as running:
+        yield running
