@@ -1,0 +1,289 @@
+"""The check-in state machine: a watch, the transitions that move it, their effects.
+
+Pure functions over frozen dataclasses: ``(watch, now, ...) -> Transition`` or a
+:class:`Refusal`. Nothing here reads a clock or touches I/O; the services persist
+the new watch and turn the effects into outbox rows in one transaction.
+
+A watch stores ``deadline_at``, the *logical* moment the next (or pending)
+check-in is due, and exposes :attr:`Watch.wake_at`, the next moment something
+must happen to it. :func:`tick` applies everything that came due up to ``now``
+in order, so a tick after an outage of any length lands in the same state as
+ticking every second would, and each deadline's effects are emitted at most once.
+Stale reminders and prompts (whose moment passed while nobody could act on them)
+are dropped; an alert never is. ``watches.md`` beside this module draws it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import TypeVar
+
+from bot.core.plans import Plan, deadline_after_checkin
+
+_T = TypeVar("_T")
+
+
+class WatchState(StrEnum):
+    UNARMED = "unarmed"  # no plan yet: nothing can be missed
+    OK = "ok"  # waiting for the next deadline
+    DUE = "due"  # deadline passed, in grace; the activist was prompted
+    OVERDUE = "overdue"  # grace passed; the contacts are being alerted
+    PAUSED = "paused"  # no deadline until paused_until
+    SOS = "sos"  # the activist raised the alarm
+
+
+class AlertReason(StrEnum):
+    MISSED = "missed"
+    SOS = "sos"
+
+
+class Refusal(StrEnum):
+    """Why a command cannot change the watch; the handler explains it."""
+
+    NO_PLAN = "no_plan"
+    OPEN_ALERT = "open_alert"
+    NOT_PAUSED = "not_paused"
+
+
+# Effects: what must happen in the world because of a transition.
+
+
+@dataclass(frozen=True)
+class Remind:
+    """Remind the activist that a check-in is due at ``deadline_at``."""
+
+    deadline_at: datetime
+
+
+@dataclass(frozen=True)
+class Prompt:
+    """Tell the activist the deadline passed; contacts hear at ``grace_ends_at``."""
+
+    deadline_at: datetime
+    grace_ends_at: datetime
+
+
+@dataclass(frozen=True)
+class RaiseAlert:
+    """Alert the contacts. ``due_at`` is the logical moment: the missed deadline or the SOS."""
+
+    reason: AlertReason
+    due_at: datetime
+    last_checkin_at: datetime | None
+
+
+@dataclass(frozen=True)
+class AllClear:
+    """Tell everyone alerted that the activist checked in at ``checked_in_at``."""
+
+    checked_in_at: datetime
+
+
+@dataclass(frozen=True)
+class PauseEnded:
+    """Tell the activist the pause ended at ``ended_at`` and the next deadline."""
+
+    ended_at: datetime
+    deadline_at: datetime
+
+
+Effect = Remind | Prompt | RaiseAlert | AllClear | PauseEnded
+
+
+@dataclass(frozen=True)
+class Watch:
+    """One activist's promise to check in, and where it stands."""
+
+    person_id: int
+    zone: str
+    grace: timedelta
+    # Offsets before the deadline, largest first (so their moments are in time order).
+    reminders: tuple[timedelta, ...]
+    plan: Plan | None = None
+    state: WatchState = WatchState.UNARMED
+    deadline_at: datetime | None = None
+    # How many of `reminders` were handled (sent or skipped) for `deadline_at`.
+    reminders_done: int = 0
+    last_checkin_at: datetime | None = None
+    paused_until: datetime | None = None
+    # Bumped by the repository on every save; the compare-and-set reads it.
+    version: int = 0
+
+    def __post_init__(self) -> None:
+        if list(self.reminders) != sorted(set(self.reminders), reverse=True):
+            raise ValueError("reminder offsets must be distinct and largest first")
+
+    @property
+    def wake_at(self) -> datetime | None:
+        """Return the next moment something must happen to this watch, if any."""
+        if self.state is WatchState.PAUSED:
+            return self.paused_until
+        if self.deadline_at is None:
+            return None
+        if self.state is WatchState.OK:
+            if self.reminders_done < len(self.reminders):
+                return self.deadline_at - self.reminders[self.reminders_done]
+            return self.deadline_at
+        if self.state is WatchState.DUE:
+            return self.deadline_at + self.grace
+        return None
+
+    @property
+    def grace_ends_at(self) -> datetime | None:
+        """Return when contacts would be alerted about the current deadline."""
+        return None if self.deadline_at is None else self.deadline_at + self.grace
+
+    @property
+    def has_open_alert(self) -> bool:
+        return self.state in (WatchState.OVERDUE, WatchState.SOS)
+
+
+@dataclass(frozen=True)
+class Transition:
+    watch: Watch
+    effects: tuple[Effect, ...] = ()
+
+
+def tick(watch: Watch, now: datetime) -> Transition:
+    """Apply everything that came due up to ``now``, earliest first."""
+    effects: list[Effect] = []
+    while (wake := watch.wake_at) is not None and wake <= now:
+        watch, step_effects = _step(watch, now)
+        effects.extend(step_effects)
+    return Transition(watch, tuple(effects))
+
+
+def _step(watch: Watch, now: datetime) -> tuple[Watch, list[Effect]]:
+    """Apply the one thing due at ``watch.wake_at``."""
+    if watch.state is WatchState.PAUSED:
+        # Resume at the logical end of the pause, not when the bot noticed it.
+        ended_at = _required(watch.paused_until, "paused_until")
+        resumed = _armed(watch, _plan_of(watch), ended_at, checkin=False)
+        return resumed, [PauseEnded(ended_at, _required(resumed.deadline_at, "deadline_at"))]
+    deadline_at = _required(watch.deadline_at, "deadline_at")
+    if watch.state is WatchState.OK and watch.reminders_done < len(watch.reminders):
+        done = _reminders_passed(watch.reminders, deadline_at, now)
+        fresh = now < deadline_at
+        return replace(watch, reminders_done=done), [Remind(deadline_at)] if fresh else []
+    if watch.state is WatchState.OK:
+        grace_ends_at = deadline_at + watch.grace
+        prompt: list[Effect] = [Prompt(deadline_at, grace_ends_at)]
+        return replace(watch, state=WatchState.DUE), prompt if now < grace_ends_at else []
+    # DUE and grace is over: the promise is broken.
+    alert = RaiseAlert(AlertReason.MISSED, deadline_at, watch.last_checkin_at)
+    return replace(watch, state=WatchState.OVERDUE), [alert]
+
+
+class InvalidWatchError(ValueError):
+    """Raised when a stored watch contradicts itself (a field its state needs is empty)."""
+
+
+def _required(value: _T | None, name: str) -> _T:
+    if value is None:
+        raise InvalidWatchError(f"watch has no {name} in a state that needs it")
+    return value
+
+
+def _plan_of(watch: Watch) -> Plan:
+    if watch.plan is None:
+        raise InvalidWatchError("watch has no plan in a state that needs it")
+    return watch.plan
+
+
+def _reminders_passed(
+    reminders: tuple[timedelta, ...], deadline_at: datetime, moment: datetime
+) -> int:
+    """Return how many reminders of ``deadline_at`` lie at or before ``moment``."""
+    return sum(1 for offset in reminders if deadline_at - offset <= moment)
+
+
+def _armed(
+    watch: Watch, plan: Plan, start: datetime, *, checkin: bool, window: timedelta = timedelta(0)
+) -> Watch:
+    """Return the watch in OK with its next deadline counted from ``start``.
+
+    A reminder whose moment is already past (a plan shorter than the reminder
+    offset) would fire at once, so it counts as handled.
+    """
+    deadline_at = deadline_after_checkin(plan, watch.zone, start, window)
+    return replace(
+        watch,
+        plan=plan,
+        state=WatchState.OK,
+        deadline_at=deadline_at,
+        paused_until=None,
+        last_checkin_at=start if checkin else watch.last_checkin_at,
+        reminders_done=_reminders_passed(watch.reminders, deadline_at, start),
+    )
+
+
+def check_in(watch: Watch, now: datetime, window: timedelta) -> Transition:
+    """Record a check-in at ``now``: re-arm the deadline and end any open alert.
+
+    While paused the check-in is recorded and the pause goes on.
+    """
+    effects: tuple[Effect, ...] = (AllClear(now),) if watch.has_open_alert else ()
+    if watch.state is WatchState.PAUSED:
+        return Transition(replace(watch, last_checkin_at=now), effects)
+    if watch.plan is None:
+        cleared = replace(watch, state=WatchState.UNARMED, deadline_at=None, last_checkin_at=now)
+        return Transition(cleared, effects)
+    return Transition(_armed(watch, watch.plan, now, checkin=True, window=window), effects)
+
+
+def set_plan(watch: Watch, plan: Plan, now: datetime, window: timedelta) -> Transition:
+    """Adopt ``plan``; arm it from ``now`` unless paused or an alert is open.
+
+    Changing the plan is not a check-in: an open alert stays open until one.
+    """
+    if watch.state is WatchState.PAUSED or watch.has_open_alert:
+        return Transition(replace(watch, plan=plan))
+    return Transition(_armed(watch, plan, now, checkin=False, window=window))
+
+
+def set_zone(watch: Watch, zone: str, now: datetime, window: timedelta) -> Transition:
+    """Move the watch to another time zone, recomputing a daily deadline."""
+    moved = replace(watch, zone=zone)
+    if moved.plan is None:
+        return Transition(moved)
+    return set_plan(moved, moved.plan, now, window)
+
+
+def set_grace(watch: Watch, grace: timedelta) -> Transition:
+    """Change how long after a deadline the contacts are alerted."""
+    return Transition(replace(watch, grace=grace))
+
+
+def set_reminders(watch: Watch, reminders: tuple[timedelta, ...], now: datetime) -> Transition:
+    """Change the reminder offsets; reminders already past count as handled."""
+    ordered = tuple(sorted(set(reminders), reverse=True))
+    if watch.state is not WatchState.OK or watch.deadline_at is None:
+        return Transition(replace(watch, reminders=ordered, reminders_done=0))
+    done = _reminders_passed(ordered, watch.deadline_at, now)
+    return Transition(replace(watch, reminders=ordered, reminders_done=done))
+
+
+def pause(watch: Watch, until: datetime) -> Transition | Refusal:
+    """Suspend deadlines until ``until``; refused without a plan or with an open alert."""
+    if watch.plan is None:
+        return Refusal.NO_PLAN
+    if watch.has_open_alert:
+        return Refusal.OPEN_ALERT
+    return Transition(replace(watch, state=WatchState.PAUSED, paused_until=until, deadline_at=None))
+
+
+def resume(watch: Watch, now: datetime, window: timedelta) -> Transition | Refusal:
+    """End a pause early; resuming is a sign of life and counts as a check-in."""
+    if watch.state is not WatchState.PAUSED:
+        return Refusal.NOT_PAUSED
+    return Transition(_armed(watch, _plan_of(watch), now, checkin=True, window=window))
+
+
+def raise_sos(watch: Watch, now: datetime) -> Transition:
+    """Raise the alarm at once, whatever the plan; a second SOS adds nothing."""
+    if watch.state is WatchState.SOS:
+        return Transition(watch)
+    alert = RaiseAlert(AlertReason.SOS, now, watch.last_checkin_at)
+    return Transition(replace(watch, state=WatchState.SOS, paused_until=None), (alert,))
