@@ -1,0 +1,30 @@
+"""What the installed package (and so the Docker image) contains."""
+
+from __future__ import annotations
+
+import tomllib
+from fnmatch import fnmatchcase
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_every_package_of_the_bot_is_included_in_the_distribution() -> None:
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))
+    patterns = pyproject["tool"]["setuptools"]["packages"]["find"]["include"]
+    packages = {
+        ".".join(init.parent.relative_to(ROOT).parts)
+        for top in ("bot", "handlers", "storage")
+        for init in (ROOT / top).rglob("__init__.py")
+    }
+    assert {"bot", "bot.core", "handlers", "storage"} <= packages
+    missing = [name for name in packages if not any(fnmatchcase(name, p) for p in patterns)]
+    assert missing == []
+
+
+def test_migrations_ship_as_package_data() -> None:
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))
+    data = pyproject["tool"]["setuptools"]["package-data"]["storage"]
+    shipped = {path for pattern in data for path in (ROOT / "storage").glob(pattern)}
+    assert shipped == set((ROOT / "storage" / "migrations").glob("*.sql"))
+    assert shipped
