@@ -11,16 +11,22 @@ import contextlib
 import logging
 import os
 
-from telegram import Update
-from telegram.error import InvalidToken, NetworkError
+from telegram import Bot, Update
+from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import AIORateLimiter, Application, ContextTypes
 from telegram.request import HTTPXRequest
 
 import handlers
+from bot.checkins import CheckinService
 from bot.clock import Clock
 from bot.context import BotApplication, BotContext, BotData, Services
+from bot.delivery import DeliveryWorker
+from bot.i18n import Translations
+from bot.lastknown import LastKnownService
 from bot.people import PeopleService
 from bot.settings import Settings
+from bot.sweeper import Sweeper
+from handlers.help import menu
 from storage.database import Database
 from storage.migrations import apply_migrations
 
@@ -41,9 +47,9 @@ class StartupError(Exception):
 
 
 def build_application(
-    settings: Settings, services: Services, requests: tuple[HTTPXRequest, HTTPXRequest]
+    settings: Settings, requests: tuple[HTTPXRequest, HTTPXRequest]
 ) -> BotApplication:
-    """Return the PTB application wired with the services and every handler.
+    """Return the PTB application, not yet wired to services or handlers.
 
     ``requests`` (for ordinary calls, then for ``getUpdates``) are passed in so
     the caller can close them even if the application never finished starting.
@@ -59,8 +65,6 @@ def build_application(
         .rate_limiter(AIORateLimiter())
         .build()
     )
-    application.bot_data.services = services
-    handlers.register(application)
     return application
 
 
@@ -68,22 +72,51 @@ async def serve(settings: Settings, clock: Clock, stop: asyncio.Event) -> None:
     """Open the database, migrate it, and run the bot until ``stop`` is set.
 
     1. Open the database and apply migrations (refusing a newer database).
-    2. Reach Telegram, retrying with backoff while the network is down.
-    3. Poll for updates until ``stop`` is set, then stop polling and close everything.
+    2. Wire the services, the handlers, the sweeper and the delivery worker.
+    3. Reach Telegram, retrying with backoff while the network is down.
+    4. Tick the sweeper, deliver and poll for updates until ``stop`` is set,
+       then stop in reverse order and close everything.
     """
     database = await Database.open(settings.storage.path)
     try:
         await apply_migrations(database, clock)
-        services = Services(settings=settings, clock=clock, people=PeopleService(database, clock))
+        translations = Translations()
         requests = (HTTPXRequest(), HTTPXRequest())
-        application = build_application(settings, services, requests)
+        application = build_application(settings, requests)
+        worker = DeliveryWorker(
+            database,
+            clock,
+            application.bot,
+            translations,
+            settings.checkins.default_timezone,
+            poll_interval=settings.scheduler.tick.total_seconds(),
+        )
+        sweeper = Sweeper(database, clock, on_queued=worker.wake)
+        application.bot_data.services = Services(
+            settings=settings,
+            clock=clock,
+            translations=translations,
+            people=PeopleService(database, clock),
+            checkins=CheckinService(database, clock, settings.checkins, on_queued=worker.wake),
+            lastknown=LastKnownService(database, clock, settings.checkins),
+            sweeper=sweeper,
+        )
+        handlers.register(application, translations)
         try:
             if not await _connect(application, stop):
                 return
+            await _publish_commands(application.bot, translations)
+            await sweeper.start()
+            # Catch up at once on whatever came due while the bot was down,
+            # before the first scheduled tick.
+            await sweeper.sweep()
             await application.start()
+            _schedule_sweeps(application, settings)
+            delivering = asyncio.create_task(worker.run(stop))
             logger.info("Still Here is running")
             await stop.wait()
             logger.info("stopping")
+            await delivering
             if application.updater is not None and application.updater.running:
                 await application.updater.stop()
             await application.stop()
@@ -96,6 +129,34 @@ async def serve(settings: Settings, clock: Clock, stop: asyncio.Event) -> None:
     finally:
         await database.close()
         logger.info("database closed")
+
+
+def _schedule_sweeps(application: BotApplication, settings: Settings) -> None:
+    """Tick the sweeper; APScheduler holds no deadline, only the rhythm."""
+    if application.job_queue is None:  # pragma: no cover - the job-queue extra is a dependency
+        raise StartupError("python-telegram-bot was installed without its job queue")
+    application.job_queue.run_repeating(
+        _sweep,
+        interval=settings.scheduler.tick,
+        first=settings.scheduler.tick,
+        name="sweeper",
+        # Never skip a late tick, never run two at once, fold a backlog into one run.
+        job_kwargs={"misfire_grace_time": None, "max_instances": 1, "coalesce": True},
+    )
+
+
+async def _sweep(context: BotContext) -> None:
+    await context.services.sweeper.sweep()
+
+
+async def _publish_commands(bot: Bot, translations: Translations) -> None:
+    """Set the command menu in each language; a failure only costs the menu."""
+    try:
+        for tr in translations.all():
+            await bot.set_my_commands(menu(tr), language_code=tr.language)
+        await bot.set_my_commands(menu(translations["en"]))
+    except TelegramError as error:
+        logger.warning("could not publish the command menu: %s", type(error).__name__)
 
 
 async def _connect(application: BotApplication, stop: asyncio.Event) -> bool:

@@ -7,9 +7,13 @@ from typing import Any
 
 from telegram.ext import Application, CallbackContext, ExtBot
 
+from bot.checkins import CheckinService
 from bot.clock import Clock
+from bot.i18n import Translations
+from bot.lastknown import LastKnownService
 from bot.people import PeopleService
 from bot.settings import Settings
+from bot.sweeper import Sweeper
 
 
 @dataclass(frozen=True)
@@ -18,7 +22,11 @@ class Services:
 
     settings: Settings
     clock: Clock
+    translations: Translations
     people: PeopleService
+    checkins: CheckinService
+    lastknown: LastKnownService
+    sweeper: Sweeper
 
 
 class BotData:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from bot.clock import Clock
 from bot.core.people import Person
-from bot.languages import guess_language
+from bot.languages import SUPPORTED_LANGUAGES, guess_language
 from storage import people as people_repository
 from storage.database import Database
 
@@ -27,3 +29,11 @@ class PeopleService:
             return await people_repository.upsert(
                 tx, telegram_user_id, guess_language(language_code), now
             )
+
+    async def choose_language(self, person: Person, language: str) -> Person:
+        """Make ``language`` (one of the supported ones) the person's language."""
+        if language not in SUPPORTED_LANGUAGES:
+            raise ValueError(f"unsupported language {language!r}")
+        async with self._database.transaction() as tx:
+            await people_repository.set_language(tx, person.id, language)
+        return replace(person, language=language)

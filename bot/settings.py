@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.durations import DurationError, parse_duration
+from bot.zones import canonical_zone
 
 DEFAULT_BASE_URL = "https://api.telegram.org/bot"
 DEFAULT_STORAGE_PATH = "data/stillhere.sqlite3"
@@ -76,6 +77,16 @@ class SchedulerSettings:
 @dataclass(frozen=True)
 class CheckinSettings:
     min_interval: timedelta = timedelta(minutes=15)
+    default_interval: timedelta = timedelta(hours=12)
+    default_grace: timedelta = timedelta(minutes=30)
+    # None: no reminder before a deadline unless the activist asks for one.
+    default_reminder: timedelta | None = timedelta(hours=1)
+    max_pause: timedelta = timedelta(days=14)
+    default_timezone: str = "UTC"
+    # A check-in this long before a daily slot satisfies that slot.
+    daily_window: timedelta = timedelta(hours=2)
+    context_items: int = 20
+    context_retention: timedelta = timedelta(days=7)
 
 
 @dataclass(frozen=True)
@@ -113,6 +124,32 @@ def _duration(raw: Any) -> timedelta:
         raise ValueError(
             f'{raw!r} is not a duration; write it like "90s", "15m", "12h", "2d" or "1h30m"'
         ) from None
+
+
+def _optional_duration(raw: Any) -> timedelta | None:
+    if raw == "off":
+        return None
+    try:
+        return _duration(raw)
+    except ValueError:
+        raise ValueError(f'{raw!r} must be a duration such as "1h", or "off"') from None
+
+
+def _positive_int(raw: Any) -> int:
+    if isinstance(raw, bool) or not isinstance(raw, int) or raw <= 0:
+        raise ValueError(f"must be a positive whole number, not {raw!r}")
+    return raw
+
+
+def _timezone(raw: Any) -> str:
+    if not isinstance(raw, str):
+        raise ValueError(
+            f'must be an IANA zone name such as "Asia/Ashgabat", not {_type_name(raw)}'
+        )
+    zone = canonical_zone(raw)
+    if zone is None:
+        raise ValueError(f'{raw!r} is not an IANA zone name such as "Asia/Ashgabat"')
+    return zone
 
 
 def _base_url(raw: Any) -> str:
@@ -155,7 +192,20 @@ _SCHEMA: dict[str, tuple[type[Any], dict[str, Converter]]] = {
     "telegram": (TelegramSettings, {"base_url": _base_url}),
     "storage": (StorageSettings, {"path": _path}),
     "scheduler": (SchedulerSettings, {"tick": _duration}),
-    "checkins": (CheckinSettings, {"min_interval": _duration}),
+    "checkins": (
+        CheckinSettings,
+        {
+            "min_interval": _duration,
+            "default_interval": _duration,
+            "default_grace": _duration,
+            "default_reminder": _optional_duration,
+            "max_pause": _duration,
+            "default_timezone": _timezone,
+            "daily_window": _duration,
+            "context_items": _positive_int,
+            "context_retention": _duration,
+        },
+    ),
     "security": (SecuritySettings, {"admins": _admins}),
     "logging": (LoggingSettings, {"level": _log_level}),
 }

@@ -1,27 +1,53 @@
 """Telegram adapters: parse an update, call one service, reply.
 
-:func:`register` adds every handler in one ordered list; PTB runs the first
-matching handler of a group, so order matters where filters overlap.
+:func:`register` adds every handler in one ordered list. PTB runs the first
+matching handler of a group, so order matters where filters overlap: known
+commands first, then the check-in button (a text that must not be kept as
+context), then context messages, and the catch-alls for unknown commands and
+unsupported messages last.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from telegram import Update
 from telegram.ext import BaseHandler
 
 from bot.context import BotApplication, BotContext
-from handlers import errors, start
+from bot.i18n import Translations
+from handlers import (
+    checkin,
+    errors,
+    help,
+    language,
+    lastknown,
+    pause,
+    plans,
+    sos,
+    start,
+    status,
+    unknown,
+)
 
 
-def build_handlers() -> list[BaseHandler[Any, BotContext, Any]]:
+def build_handlers(translations: Translations) -> list[BaseHandler[Update, BotContext, Any]]:
     """Return all handlers in the order PTB must try them."""
     return [
         start.build(),
+        help.build(),
+        language.build(),
+        *plans.build(),
+        sos.build(),
+        *pause.build(),
+        status.build(),
+        *checkin.build(translations),
+        *lastknown.build(),
+        *unknown.build(),
     ]
 
 
-def register(application: BotApplication) -> None:
+def register(application: BotApplication, translations: Translations) -> None:
     """Attach every handler and the error handler to ``application``."""
-    application.add_handlers(build_handlers())
+    application.add_handlers(build_handlers(translations))
     application.add_error_handler(errors.handle_error)

@@ -34,3 +34,14 @@ async def upsert(tx: Transaction, telegram_user_id: int, language: str, now: dat
     if row is None:  # pragma: no cover - the statement above guarantees the row
         raise sqlite3.IntegrityError("person vanished inside its own transaction")
     return _person(row)
+
+
+async def by_id(tx: Transaction, person_id: int) -> Person | None:
+    """Return the person with internal id ``person_id``."""
+    row = await tx.fetch_one("SELECT * FROM people WHERE id = ?", (person_id,))
+    return None if row is None else _person(row)
+
+
+async def set_language(tx: Transaction, person_id: int, language: str) -> None:
+    """Record the language the person chose."""
+    await tx.execute("UPDATE people SET language = ? WHERE id = ?", (language, person_id))

@@ -7,6 +7,7 @@ import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -40,10 +41,6 @@ class RunningBot:
     stop: asyncio.Event
     task: asyncio.Task[None]
 
-    async def database(self) -> Database:
-        """Open a second connection to the bot's database, for inspection."""
-        return await Database.open(self.settings.storage.path)
-
 
 @contextlib.asynccontextmanager
 async def run_bot(
@@ -73,3 +70,17 @@ async def bot(fake_telegram: FakeTelegram, tmp_path: Path) -> AsyncIterator[Runn
     """Start the real bot against the fake Telegram and stop it after the test."""
     async with run_bot(fake_telegram, make_settings(tmp_path, fake_telegram.base_url)) as running:
         yield running
+
+
+async def query(
+    bot: RunningBot | Path, sql: str, params: tuple[object, ...] = ()
+) -> list[dict[str, Any]]:
+    """Run a read-only query on a bot's database through a second connection."""
+    path = bot if isinstance(bot, Path) else bot.settings.storage.path
+    database = await Database.open(path)
+    try:
+        async with database.snapshot() as tx:
+            rows = await tx.fetch_all(sql, params)
+    finally:
+        await database.close()
+    return [dict(row) for row in rows]

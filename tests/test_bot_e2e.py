@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from storage.migrations import load_migrations
-from tests.conftest import TEST_TOKEN, RunningBot, make_settings, run_bot
+from tests.conftest import TEST_TOKEN, RunningBot, make_settings, query, run_bot
 from tests.fake_telegram import FakeTelegram
 from tests.fake_telegram.fixtures import standalone_fake_telegram
 
@@ -21,25 +21,12 @@ async def test_the_bot_answers_start_and_records_the_person(bot: RunningBot) -> 
     await user.send("/start")
     reply = await user.next_message(timeout=10)
     assert "Still Here" in reply["text"]
-    database = await bot.database()
-    try:
-        async with database.snapshot() as tx:
-            row = await tx.fetch_one(
-                "SELECT language FROM people WHERE telegram_user_id = ?", (user.id,)
-            )
-    finally:
-        await database.close()
-    assert row is not None
-    assert row["language"] == "ru"
+    rows = await query(bot, "SELECT language FROM people WHERE telegram_user_id = ?", (user.id,))
+    assert rows == [{"language": "ru"}]
 
 
 async def test_the_database_is_migrated_before_the_bot_polls(bot: RunningBot) -> None:
-    database = await bot.database()
-    try:
-        async with database.snapshot() as tx:
-            rows = await tx.fetch_all("SELECT version FROM schema_migrations ORDER BY version")
-    finally:
-        await database.close()
+    rows = await query(bot, "SELECT version FROM schema_migrations ORDER BY version")
     assert [row["version"] for row in rows] == [m.version for m in load_migrations()]
 
 

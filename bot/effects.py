@@ -1,0 +1,112 @@
+"""Turn the effects of a transition into outbox rows, inside the caller's transaction.
+
+This is where invariant 2 is kept: the service that saved the new watch calls
+:func:`record_effects` in the same transaction, so a state change and the
+messages it causes commit together or not at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from bot.core.outbox import (
+    PRIORITY_ALERT,
+    PRIORITY_ALL_CLEAR,
+    PRIORITY_NOTICE,
+    PRIORITY_PROMPT,
+    PRIORITY_SOS,
+    OutboxKind,
+)
+from bot.core.people import Person
+from bot.core.watches import (
+    AlertReason,
+    AllClear,
+    Effect,
+    PauseEnded,
+    Prompt,
+    RaiseAlert,
+    Remind,
+)
+from storage import incidents
+from storage import outbox as outbox_repository
+from storage.database import Transaction
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.isoformat()
+
+
+async def record_effects(
+    tx: Transaction,
+    person: Person,
+    effects: Iterable[Effect],
+    now: datetime,
+    offline_since: datetime | None = None,
+) -> int:
+    """Queue the messages ``effects`` call for; return how many rows were written.
+
+    ``offline_since`` is given when the bot was down while these effects came
+    due; alerts then say so, with the moment the bot went silent.
+    """
+    written = 0
+    for effect in effects:
+        if isinstance(effect, RaiseAlert):
+            incident_id = await incidents.open_incident(
+                tx, person.id, effect.reason, effect.due_at, now, offline_since
+            )
+            await outbox_repository.add(
+                tx,
+                person_id=person.id,
+                incident_id=incident_id,
+                # Addressed to the person's contacts: delivery fans it out.
+                chat_id=None,
+                kind=OutboxKind.ALERT,
+                priority=PRIORITY_SOS if effect.reason is AlertReason.SOS else PRIORITY_ALERT,
+                payload={
+                    "reason": effect.reason.value,
+                    "due_at": _iso(effect.due_at),
+                    "last_checkin_at": _iso(effect.last_checkin_at),
+                    "offline_since": _iso(offline_since),
+                },
+                now=now,
+            )
+        elif isinstance(effect, AllClear):
+            for incident_id in await incidents.close_open(tx, person.id, now):
+                await outbox_repository.add(
+                    tx,
+                    person_id=person.id,
+                    incident_id=incident_id,
+                    chat_id=None,
+                    kind=OutboxKind.ALL_CLEAR,
+                    priority=PRIORITY_ALL_CLEAR,
+                    payload={"checked_in_at": _iso(effect.checked_in_at)},
+                    now=now,
+                )
+        else:
+            kind, priority, payload = _notice(effect)
+            await outbox_repository.add(
+                tx,
+                person_id=person.id,
+                chat_id=person.telegram_user_id,
+                kind=kind,
+                priority=priority,
+                payload=payload,
+                now=now,
+            )
+        written += 1
+    return written
+
+
+def _notice(effect: Remind | Prompt | PauseEnded) -> tuple[OutboxKind, int, dict[str, str | None]]:
+    """Return the outbox row for a message to the activist themselves."""
+    if isinstance(effect, Remind):
+        return OutboxKind.REMIND, PRIORITY_NOTICE, {"deadline_at": _iso(effect.deadline_at)}
+    if isinstance(effect, Prompt):
+        payload = {
+            "deadline_at": _iso(effect.deadline_at),
+            "grace_ends_at": _iso(effect.grace_ends_at),
+        }
+        return OutboxKind.PROMPT, PRIORITY_PROMPT, payload
+    payload = {"ended_at": _iso(effect.ended_at), "deadline_at": _iso(effect.deadline_at)}
+    return OutboxKind.PAUSE_ENDED, PRIORITY_NOTICE, payload

@@ -1,0 +1,128 @@
+"""Translations and locale-aware formatting of times and durations.
+
+Every user-visible string is an English message in the code, passed to a
+:class:`Translator` named ``tr`` (or marked with :func:`N_` where it is
+translated later; ``tr.plural`` for counted forms), extracted into
+``bot/locale/messages.pot`` and translated in
+``bot/locale/<lang>/LC_MESSAGES/messages.po``. The ``.po`` files are compiled in
+memory at start, so there is no build step and no generated file to forget.
+
+Messages use ``{name}`` placeholders filled with :meth:`str.format`; values are
+inserted as they are, so text typed by users is never interpreted.
+"""
+
+from __future__ import annotations
+
+import gettext
+import io
+from datetime import datetime, time, timedelta
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_skeleton, format_timedelta
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+
+from bot.languages import DEFAULT_LANGUAGE, SUPPORTED_LANGUAGES
+
+LOCALE_DIR = Path(__file__).parent / "locale"
+DOMAIN = "messages"
+# Keywords for extraction: the tooling and the catalog test both use these.
+EXTRACT_KEYWORDS = {"tr": None, "N_": None, "plural": (1, 2)}
+
+_Unit = Literal["day", "hour", "minute", "second"]
+_UNITS: tuple[tuple[_Unit, int], ...] = (
+    ("day", 86_400),
+    ("hour", 3_600),
+    ("minute", 60),
+    ("second", 1),
+)
+
+
+def N_(message: str) -> str:
+    """Mark ``message`` for extraction; it is translated where it is shown."""
+    return message
+
+
+def to_minutes(value: timedelta) -> timedelta:
+    """Return ``value`` rounded to whole minutes (at least one), for "in 59 minutes"."""
+    minutes = max(1, round(value.total_seconds() / 60))
+    return timedelta(minutes=minutes)
+
+
+class Translator:
+    """Translate and format for one language."""
+
+    def __init__(self, language: str, translations: gettext.NullTranslations) -> None:
+        self.language = language
+        self._translations = translations
+
+    def __call__(self, message: str, /, **values: object) -> str:
+        """Return ``message`` translated, with ``{placeholders}`` filled from ``values``."""
+        return self._translations.gettext(message).format(**values)
+
+    def plural(self, singular: str, plural: str, count: int, /, **values: object) -> str:
+        """Return the form for ``count`` translated; ``{count}`` is filled too."""
+        return self._translations.ngettext(singular, plural, count).format(count=count, **values)
+
+    def moment(self, at: datetime, zone: str) -> str:
+        """Return ``at`` as a short weekday, date and time in ``zone``: ``Sun, Mar 1 14:05``."""
+        tz = ZoneInfo(zone)
+        day = format_skeleton("MMMEd", at, tzinfo=tz, locale=self.language)
+        clock = format_skeleton("Hm", at, tzinfo=tz, locale=self.language)
+        return f"{day} {clock}"
+
+    def time_of_day(self, value: time) -> str:
+        """Return a wall-clock time such as ``21:00``."""
+        return f"{value.hour:02d}:{value.minute:02d}"
+
+    def duration(self, value: timedelta) -> str:
+        """Return an exact duration in words: ``1 hour 30 minutes``."""
+        remaining = int(value.total_seconds())
+        parts: list[str] = []
+        for unit, size in _UNITS:
+            count, remaining = divmod(remaining, size)
+            if count:
+                parts.append(
+                    format_timedelta(
+                        timedelta(seconds=count * size),
+                        granularity=unit,
+                        threshold=1_000_000,
+                        locale=self.language,
+                    )
+                )
+        if not parts:
+            return format_timedelta(timedelta(0), granularity="second", locale=self.language)
+        return " ".join(parts)
+
+    def ago(self, value: timedelta) -> str:
+        """Return a past duration, rounded as people say it: ``3 hours ago``."""
+        return format_timedelta(-max(value, timedelta(0)), add_direction=True, locale=self.language)
+
+
+class Translations:
+    """Every supported language's translator, loaded once at start."""
+
+    def __init__(self, locale_dir: Path = LOCALE_DIR) -> None:
+        self._translators = {
+            language: Translator(language, _load(locale_dir, language))
+            for language in SUPPORTED_LANGUAGES
+        }
+
+    def __getitem__(self, language: str) -> Translator:
+        """Return the translator for ``language``, English for anything unknown."""
+        return self._translators.get(language, self._translators[DEFAULT_LANGUAGE])
+
+    def all(self) -> list[Translator]:
+        return list(self._translators.values())
+
+
+def _load(locale_dir: Path, language: str) -> gettext.NullTranslations:
+    path = locale_dir / language / "LC_MESSAGES" / f"{DOMAIN}.po"
+    with path.open("rb") as source:
+        catalog = read_po(source, locale=language, domain=DOMAIN)
+    compiled = io.BytesIO()
+    write_mo(compiled, catalog)
+    compiled.seek(0)
+    return gettext.GNUTranslations(compiled)

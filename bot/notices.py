@@ -1,0 +1,41 @@
+"""Render queued messages to the activist in their language and time zone."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.core.outbox import OutboxKind, OutboxMessage
+from bot.i18n import Translator, to_minutes
+
+
+def _moment(message: OutboxMessage, key: str) -> datetime:
+    value = message.payload.get(key)
+    if value is None:
+        raise ValueError(f"outbox row {message.id} has no {key}")
+    return datetime.fromisoformat(value)
+
+
+def render_notice(message: OutboxMessage, tr: Translator, zone: str, now: datetime) -> str:
+    """Return the text of a reminder, prompt or pause-ended message."""
+    if message.kind is OutboxKind.REMIND:
+        deadline = _moment(message, "deadline_at")
+        return tr(
+            "⏰ Reminder: your next check-in is due by {deadline} (in {left}). "
+            "Press the button below or send /ok.",
+            deadline=tr.moment(deadline, zone),
+            left=tr.duration(to_minutes(deadline - now)),
+        )
+    if message.kind is OutboxKind.PROMPT:
+        return tr(
+            "⚠️ Your check-in was due at {deadline}. Check in now: if you do not, "
+            "your contacts will be alerted at {alert_at}.",
+            deadline=tr.moment(_moment(message, "deadline_at"), zone),
+            alert_at=tr.moment(_moment(message, "grace_ends_at"), zone),
+        )
+    if message.kind is OutboxKind.PAUSE_ENDED:
+        return tr(
+            "▶️ Your pause ended at {ended}. Your next check-in is due by {deadline}.",
+            ended=tr.moment(_moment(message, "ended_at"), zone),
+            deadline=tr.moment(_moment(message, "deadline_at"), zone),
+        )
+    raise ValueError(f"outbox row {message.id} of kind {message.kind} is not for the activist")

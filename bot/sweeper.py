@@ -1,0 +1,102 @@
+"""The sweeper: find watches whose next moment has come, advance them, queue effects.
+
+APScheduler (PTB's JobQueue) only ticks :meth:`Sweeper.sweep`; every deadline
+lives in the database as ``wake_at``, so a restart loses nothing and the first
+tick after downtime catches up on everything that came due meanwhile.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+
+from bot.clock import Clock
+from bot.core.watches import Effect, RaiseAlert, tick
+from bot.effects import record_effects
+from storage import people as people_repository
+from storage import runtime
+from storage import watches as watch_repository
+from storage.database import Database
+
+logger = logging.getLogger(__name__)
+
+# Enough for one tick to clear a large backlog after an outage; one broken
+# row never blocks the others, which are still taken in order of urgency.
+BATCH = 1000
+
+
+class Sweeper:
+    """Advance due watches, one transaction each."""
+
+    def __init__(
+        self, database: Database, clock: Clock, on_queued: Callable[[], None] = lambda: None
+    ) -> None:
+        self._database = database
+        self._clock = clock
+        self._on_queued = on_queued
+        self._started_at: datetime | None = None
+        self._offline_since: datetime | None = None
+        self._broken: set[int] = set()
+
+    async def start(self) -> None:
+        """Remember when the bot last ticked before this start: it was offline since then."""
+        now = self._clock.now()
+        async with self._database.snapshot() as tx:
+            self._offline_since = await runtime.get_moment(tx, runtime.LAST_TICK_AT)
+        self._started_at = now
+        if self._offline_since is not None:
+            logger.info("the bot was offline since %s; catching up", self._offline_since)
+
+    async def sweep(self) -> int:
+        """Advance every watch due by now; return how many were advanced."""
+        now = self._clock.now()
+        async with self._database.snapshot() as tx:
+            due = await watch_repository.due(tx, now, BATCH)
+        advanced = 0
+        for person_id in due:
+            try:
+                advanced += await self._advance(person_id, now)
+            except Exception:
+                # One broken row must not stop the loop that guards everyone else.
+                if person_id not in self._broken:
+                    self._broken.add(person_id)
+                    logger.exception(
+                        "cannot advance the watch of person %s; skipping it", person_id
+                    )
+        async with self._database.transaction() as tx:
+            await runtime.set_moment(tx, runtime.LAST_TICK_AT, now)
+        return advanced
+
+    async def _advance(self, person_id: int, now: datetime) -> int:
+        async with self._database.snapshot() as tx:
+            watch = await watch_repository.load(tx, person_id)
+        if watch is None:
+            return 0
+        transition = tick(watch, now)
+        async with self._database.transaction() as tx:
+            # Compare-and-set: a check-in may have landed since the watch was
+            # read. Then this transition is stale; the next tick decides anew.
+            saved = await watch_repository.save(tx, transition.watch)
+            if saved is None:
+                logger.info(
+                    "the watch of person %s changed meanwhile; next tick retries", person_id
+                )
+                return 0
+            person = await people_repository.by_id(tx, person_id)
+            if person is None:  # pragma: no cover - the foreign key forbids it
+                raise LookupError(f"person {person_id} has a watch but no row")
+            queued = await record_effects(
+                tx, person, transition.effects, now, self._offline_for(transition.effects)
+            )
+        self._broken.discard(person_id)
+        if queued:
+            self._on_queued()
+        return 1
+
+    def _offline_for(self, effects: tuple[Effect, ...]) -> datetime | None:
+        """Return since when the bot was offline, if these effects came due during it."""
+        if self._offline_since is None or self._started_at is None:
+            return None
+        missed = [e for e in effects if isinstance(e, RaiseAlert) and e.due_at < self._started_at]
+        return self._offline_since if missed else None

@@ -1,0 +1,53 @@
+"""``/help`` and the command menu Telegram shows beside the text field."""
+
+from __future__ import annotations
+
+from telegram import BotCommand, Update
+from telegram.ext import CommandHandler, filters
+
+from bot.context import BotContext
+from bot.i18n import N_, Translator
+from handlers.sender import identify
+
+# (command, description): the menu and /help list them in this order.
+COMMANDS: tuple[tuple[str, str], ...] = (
+    ("ok", N_("Check in: I am safe")),
+    ("every", N_("Check in at least every…, e.g. /every 12h")),
+    ("at", N_("Check in by fixed times, e.g. /at 09:00 21:00")),
+    ("tz", N_("Set your time zone, e.g. /tz Asia/Ashgabat")),
+    ("grace", N_("How long to wait after a missed check-in")),
+    ("remind", N_("Remind me before a deadline, or off")),
+    ("pause", N_("Pause for a while, e.g. /pause 3d")),
+    ("resume", N_("End a pause now")),
+    ("sos", N_("Alert my contacts now")),
+    ("status", N_("My plan and next deadline")),
+    ("instructions", N_("Leave instructions for my contacts")),
+    ("lang", N_("Language: en, ru, tk")),
+    ("help", N_("What this bot does")),
+)
+
+
+def menu(tr: Translator) -> list[BotCommand]:
+    """Return the command menu in one language."""
+    return [BotCommand(name, tr(description)) for name, description in COMMANDS]
+
+
+def help_text(tr: Translator) -> str:
+    intro = tr(
+        "I watch over you. Promise to check in on a schedule; if you miss a check-in, "
+        "I prompt you, and when the grace time is over your contacts are alerted with "
+        "your last messages and location. Anything you send me that is not a command "
+        "is kept for them."
+    )
+    lines = [f"/{name} — {tr(description)}" for name, description in COMMANDS]
+    return intro + "\n\n" + "\n".join(lines)
+
+
+async def show_help(update: Update, context: BotContext) -> None:
+    sender = await identify(update, context)
+    if sender is not None:
+        await sender.message.reply_text(help_text(sender.tr))
+
+
+def build() -> CommandHandler[BotContext, None]:
+    return CommandHandler("help", show_help, filters=filters.ChatType.PRIVATE)

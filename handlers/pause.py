@@ -1,0 +1,55 @@
+"""``/pause <duration>`` and ``/resume``."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import CommandHandler, filters
+
+from bot.context import BotContext
+from bot.durations import DurationError, parse_duration
+from handlers.phrases import answer, bad_duration
+from handlers.sender import identify
+
+
+async def pause(update: Update, context: BotContext) -> None:
+    sender = await identify(update, context)
+    if sender is None:
+        return
+    tr = sender.tr
+    if not sender.argument:
+        await sender.message.reply_text(
+            tr(
+                "Say for how long, at most {maximum}. Example: /pause 3d",
+                maximum=tr.duration(context.services.settings.checkins.max_pause),
+            )
+        )
+        return
+    try:
+        duration = parse_duration(sender.argument)
+    except DurationError:
+        await sender.message.reply_text(bad_duration(tr, sender.argument, "/pause 3d"))
+        return
+    result = await context.services.checkins.pause(sender.person, duration)
+    await answer(
+        sender,
+        context,
+        result,
+        lambda _: tr("⏸ Paused. I will resume by myself; /resume ends the pause sooner."),
+    )
+
+
+async def resume(update: Update, context: BotContext) -> None:
+    sender = await identify(update, context)
+    if sender is None:
+        return
+    tr = sender.tr
+    result = await context.services.checkins.resume(sender.person)
+    await answer(sender, context, result, lambda _: tr("▶️ Resumed; this counts as a check-in."))
+
+
+def build() -> list[CommandHandler[BotContext, None]]:
+    private = filters.ChatType.PRIVATE
+    return [
+        CommandHandler("pause", pause, filters=private),
+        CommandHandler("resume", resume, filters=private),
+    ]

@@ -1,0 +1,116 @@
+"""Translated phrases several handlers share, and the standard answer to a use case."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from bot.checkins import MAX_DAILY_TIMES, MAX_GRACE, MAX_REMINDER, Problem, Result
+from bot.context import BotContext
+from bot.core.plans import DailyPlan, IntervalPlan
+from bot.core.watches import Refusal, Watch, WatchState
+from bot.i18n import Translator, to_minutes
+from bot.settings import CheckinSettings
+from handlers.sender import Sender
+
+
+def describe_plan(watch: Watch, tr: Translator) -> str:
+    """Return the plan in words: ``every 12 hours`` or ``daily at 09:00, 21:00 (Asia/Ashgabat)``."""
+    if isinstance(watch.plan, IntervalPlan):
+        return tr("every {duration}", duration=tr.duration(watch.plan.every))
+    if isinstance(watch.plan, DailyPlan):
+        times = ", ".join(tr.time_of_day(t) for t in watch.plan.times)
+        return tr("daily at {times} ({zone})", times=times, zone=watch.zone)
+    return tr("no plan yet")
+
+
+def next_deadline(watch: Watch, tr: Translator, now: datetime) -> str:
+    """Return when the next check-in is due, or why there is no deadline."""
+    if watch.state is WatchState.PAUSED and watch.paused_until is not None:
+        return tr(
+            "Paused until {until}; nothing is due before then.",
+            until=tr.moment(watch.paused_until, watch.zone),
+        )
+    if watch.deadline_at is None:
+        return tr("Nothing is due: set a plan with /every 12h or /at 09:00 21:00.")
+    if watch.deadline_at <= now:
+        return tr(
+            "Your check-in was due at {deadline}. Check in now.",
+            deadline=tr.moment(watch.deadline_at, watch.zone),
+        )
+    return tr(
+        "Next check-in due by {deadline} (in {left}).",
+        deadline=tr.moment(watch.deadline_at, watch.zone),
+        left=tr.duration(to_minutes(watch.deadline_at - now)),
+    )
+
+
+def explain_refusal(refusal: Refusal, tr: Translator) -> str:
+    if refusal is Refusal.NO_PLAN:
+        return tr("You have no plan yet. Set one first: /every 12h or /at 09:00 21:00.")
+    if refusal is Refusal.OPEN_ALERT:
+        return tr(
+            "Your contacts are being alerted about you. Check in first with /ok "
+            "to tell them you are safe, then pause."
+        )
+    return tr("Your watch is not paused.")
+
+
+def explain_problem(problem: Problem, tr: Translator, settings: CheckinSettings) -> str:
+    if problem is Problem.INTERVAL_TOO_SHORT:
+        return tr(
+            "That is too short: the shortest plan is {minimum}. Example: /every 12h",
+            minimum=tr.duration(settings.min_interval),
+        )
+    if problem is Problem.TIMES_TOO_CLOSE:
+        return tr(
+            "Those times are too close together: leave at least {minimum} between them.",
+            minimum=tr.duration(settings.min_interval),
+        )
+    if problem is Problem.TOO_MANY_TIMES:
+        return tr("At most {count} times a day, please.", count=MAX_DAILY_TIMES)
+    if problem is Problem.PAUSE_TOO_LONG:
+        return tr(
+            "A pause can last at most {maximum}. Example: /pause 3d",
+            maximum=tr.duration(settings.max_pause),
+        )
+    if problem is Problem.GRACE_TOO_LONG:
+        return tr("Grace can be at most {maximum}.", maximum=tr.duration(MAX_GRACE))
+    return tr("A reminder can come at most {maximum} early.", maximum=tr.duration(MAX_REMINDER))
+
+
+# A hostile or mistaken argument is quoted back clipped, never in full.
+_QUOTE_LIMIT = 40
+
+
+def quote(text: str) -> str:
+    """Return user text short enough to quote back in a reply."""
+    return text if len(text) <= _QUOTE_LIMIT else text[: _QUOTE_LIMIT - 1] + "…"
+
+
+def bad_duration(tr: Translator, text: str, example: str) -> str:
+    return tr(
+        "I could not read “{text}” as a duration. Write it like 90m, 12h, 2d or 1h30m. "
+        "Example: {example}",
+        text=quote(text),
+        example=example,
+    )
+
+
+async def answer(
+    sender: Sender, context: BotContext, result: Result, done: Callable[[Watch], str]
+) -> None:
+    """Reply with ``done(watch)`` and the next deadline, or explain why nothing changed."""
+    tr = sender.tr
+    if isinstance(result, Refusal):
+        text = explain_refusal(result, tr)
+    elif isinstance(result, Problem):
+        text = explain_problem(result, tr, context.services.settings.checkins)
+    else:
+        deadline = next_deadline(result.watch, tr, result.at)
+        text = done(result.watch) + "\n" + deadline
+    await sender.message.reply_text(text)
+
+
+def plan_set(tr: Translator) -> Callable[[Watch], str]:
+    return lambda watch: tr("Plan set: check in {plan}.", plan=describe_plan(watch, tr))

@@ -1,0 +1,88 @@
+"""Store last-known context items and standing emergency instructions."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Mapping
+from datetime import datetime
+
+from bot.core.context import ContextItem, ContextKind
+from storage.database import Transaction
+from storage.timestamps import from_db, to_db
+
+
+def _item(row: sqlite3.Row) -> ContextItem:
+    return ContextItem(
+        telegram_message_id=int(row["telegram_message_id"]),
+        kind=ContextKind(row["kind"]),
+        body=json.loads(row["body"]),
+        created_at=from_db(row["created_at"]),
+        updated_at=from_db(row["updated_at"]),
+    )
+
+
+async def record(
+    tx: Transaction,
+    person_id: int,
+    telegram_message_id: int,
+    kind: ContextKind,
+    body: Mapping[str, str | float | int | None],
+    now: datetime,
+) -> None:
+    """Keep a message as context; an edit of a kept message replaces its body."""
+    await tx.execute(
+        "INSERT INTO context_items (person_id, telegram_message_id, kind, body, created_at, "
+        "updated_at) VALUES (?, ?, ?, ?, ?, ?) "
+        "ON CONFLICT (person_id, telegram_message_id) DO UPDATE SET "
+        "kind = excluded.kind, body = excluded.body, updated_at = excluded.updated_at",
+        (
+            person_id,
+            telegram_message_id,
+            kind.value,
+            json.dumps(dict(body)),
+            to_db(now),
+            to_db(now),
+        ),
+    )
+
+
+async def prune(tx: Transaction, person_id: int, keep: int, oldest: datetime) -> int:
+    """Delete items beyond the newest ``keep`` or last touched before ``oldest``."""
+    return await tx.execute(
+        "DELETE FROM context_items WHERE person_id = ? AND (updated_at < ? OR id NOT IN "
+        "(SELECT id FROM context_items WHERE person_id = ? ORDER BY updated_at DESC, id DESC "
+        "LIMIT ?))",
+        (person_id, to_db(oldest), person_id, keep),
+    )
+
+
+async def recent(tx: Transaction, person_id: int, since: datetime, limit: int) -> list[ContextItem]:
+    """Return up to ``limit`` items touched since ``since``, newest first."""
+    rows = await tx.fetch_all(
+        "SELECT * FROM context_items WHERE person_id = ? AND updated_at >= ? "
+        "ORDER BY updated_at DESC, id DESC LIMIT ?",
+        (person_id, to_db(since), limit),
+    )
+    return [_item(row) for row in rows]
+
+
+async def set_instructions(tx: Transaction, person_id: int, text: str, now: datetime) -> None:
+    """Store (or replace) the person's emergency instructions."""
+    await tx.execute(
+        "INSERT INTO instructions (person_id, body, updated_at) VALUES (?, ?, ?) "
+        "ON CONFLICT (person_id) DO UPDATE SET body = excluded.body, "
+        "updated_at = excluded.updated_at",
+        (person_id, text, to_db(now)),
+    )
+
+
+async def clear_instructions(tx: Transaction, person_id: int) -> bool:
+    """Delete the person's instructions; return whether there were any."""
+    return await tx.execute("DELETE FROM instructions WHERE person_id = ?", (person_id,)) == 1
+
+
+async def load_instructions(tx: Transaction, person_id: int) -> str | None:
+    """Return the person's instructions, if any."""
+    row = await tx.fetch_one("SELECT body FROM instructions WHERE person_id = ?", (person_id,))
+    return None if row is None else str(row["body"])

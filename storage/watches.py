@@ -1,0 +1,119 @@
+"""Store and load :class:`bot.core.watches.Watch` rows, with a compare-and-set on save."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import replace
+from datetime import datetime, time, timedelta
+
+from bot.core.plans import DailyPlan, IntervalPlan, Plan
+from bot.core.watches import Watch, WatchState
+from storage.database import Transaction
+from storage.timestamps import from_db, to_db
+
+_COLUMNS = (
+    "zone, grace_seconds, reminders, plan_every_seconds, plan_times, state, deadline_at, "
+    "reminders_done, last_checkin_at, paused_until, wake_at"
+)
+
+
+def _optional_time(value: str | None) -> datetime | None:
+    return None if value is None else from_db(value)
+
+
+def _optional_db(value: datetime | None) -> str | None:
+    return None if value is None else to_db(value)
+
+
+def _plan_columns(plan: Plan | None) -> tuple[int | None, str | None]:
+    if isinstance(plan, IntervalPlan):
+        return int(plan.every.total_seconds()), None
+    if isinstance(plan, DailyPlan):
+        return None, ",".join(f"{t.hour:02d}:{t.minute:02d}" for t in plan.times)
+    return None, None
+
+
+def _plan(every_seconds: int | None, times: str | None) -> Plan | None:
+    if every_seconds is not None:
+        return IntervalPlan(timedelta(seconds=every_seconds))
+    if times:
+        return DailyPlan(tuple(time.fromisoformat(t) for t in times.split(",")))
+    return None
+
+
+def _values(watch: Watch) -> tuple[object, ...]:
+    every, times = _plan_columns(watch.plan)
+    return (
+        watch.zone,
+        int(watch.grace.total_seconds()),
+        ",".join(str(int(r.total_seconds())) for r in watch.reminders),
+        every,
+        times,
+        watch.state.value,
+        _optional_db(watch.deadline_at),
+        watch.reminders_done,
+        _optional_db(watch.last_checkin_at),
+        _optional_db(watch.paused_until),
+        _optional_db(watch.wake_at),
+    )
+
+
+def _watch(row: sqlite3.Row) -> Watch:
+    reminders = row["reminders"]
+    return Watch(
+        person_id=int(row["person_id"]),
+        zone=str(row["zone"]),
+        grace=timedelta(seconds=int(row["grace_seconds"])),
+        reminders=tuple(timedelta(seconds=int(r)) for r in reminders.split(","))
+        if reminders
+        else (),
+        plan=_plan(row["plan_every_seconds"], row["plan_times"]),
+        state=WatchState(row["state"]),
+        deadline_at=_optional_time(row["deadline_at"]),
+        reminders_done=int(row["reminders_done"]),
+        last_checkin_at=_optional_time(row["last_checkin_at"]),
+        paused_until=_optional_time(row["paused_until"]),
+        version=int(row["version"]),
+    )
+
+
+async def load(tx: Transaction, person_id: int) -> Watch | None:
+    """Return the person's watch, or ``None`` if they never had one."""
+    row = await tx.fetch_one("SELECT * FROM watches WHERE person_id = ?", (person_id,))
+    return None if row is None else _watch(row)
+
+
+async def create(tx: Transaction, watch: Watch) -> Watch:
+    """Insert a new watch at version 0 and return it."""
+    await tx.execute(
+        f"INSERT INTO watches (person_id, {_COLUMNS}, version) "  # noqa: S608 -- fixed column list
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)",
+        (watch.person_id, *_values(watch)),
+    )
+    return replace(watch, version=0)
+
+
+async def save(tx: Transaction, watch: Watch) -> Watch | None:
+    """Write ``watch`` if nobody changed it since it was read; return it with its new version.
+
+    Compare-and-set: the update only matches while the stored version is the
+    one ``watch`` was read at. ``None`` means another writer (a check-in racing
+    the sweeper, say) won; the caller must re-read and decide again.
+    """
+    assignments = ", ".join(f"{column.strip()} = ?" for column in _COLUMNS.split(","))
+    changed = await tx.execute(
+        f"UPDATE watches SET {assignments}, version = version + 1 "  # noqa: S608 -- fixed columns
+        "WHERE person_id = ? AND version = ?",
+        (*_values(watch), watch.person_id, watch.version),
+    )
+    return replace(watch, version=watch.version + 1) if changed == 1 else None
+
+
+async def due(tx: Transaction, now: datetime, limit: int) -> list[int]:
+    """Return the ids of people whose watch must be looked at by ``now``, most overdue first."""
+    rows = await tx.fetch_all(
+        "SELECT person_id FROM watches WHERE wake_at IS NOT NULL AND wake_at <= ? "
+        "ORDER BY wake_at LIMIT ?",
+        (to_db(now), limit),
+    )
+    return [int(row["person_id"]) for row in rows]

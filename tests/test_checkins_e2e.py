@@ -1,0 +1,266 @@
+"""The activist's check-in cycle end to end: the real bot against the fake Telegram."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.i18n import Translations
+from bot.keyboards import CHECKIN_LABEL
+from tests.conditions import eventually
+from tests.conftest import RunningBot, make_settings, query, run_bot
+from tests.fake_clock import FakeClock
+from tests.fake_telegram import FakeTelegram, SimUser
+
+T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+TRANSLATIONS = Translations()
+
+
+@pytest.fixture
+async def bot(fake_telegram: FakeTelegram, tmp_path: Path) -> AsyncIterator[RunningBot]:
+    settings = make_settings(tmp_path, fake_telegram.base_url)
+    async with run_bot(fake_telegram, settings, FakeClock(T0)) as running:
+        yield running
+
+
+async def say(user: SimUser, text: str) -> str:
+    """Send ``text`` and return the text of the bot's next message to this user."""
+    await user.send(text)
+    reply = await user.next_message(timeout=10)
+    return str(reply.get("text", ""))
+
+
+async def watch_row(bot: RunningBot, user: SimUser) -> dict[str, Any]:
+    rows = await query(
+        bot,
+        "SELECT w.* FROM watches w JOIN people p ON p.id = w.person_id "
+        "WHERE p.telegram_user_id = ?",
+        (user.id,),
+    )
+    assert len(rows) == 1
+    return rows[0]
+
+
+async def outbox(bot: RunningBot, kind: str | None = None) -> list[dict[str, Any]]:
+    rows = await query(bot, "SELECT * FROM outbox ORDER BY id")
+    return [r for r in rows if kind is None or r["kind"] == kind]
+
+
+@pytest.mark.parametrize("language", ["en", "ru", "tk"])
+async def test_an_activist_sets_a_plan_checks_in_is_reminded_and_misses_the_deadline(
+    bot: RunningBot, language: str
+) -> None:
+    tr = TRANSLATIONS[language]
+    user = bot.fake.add_user(first_name="Azat", language_code=language)
+    await say(user, "/start")
+    keyboard = user.reply_keyboard
+    assert keyboard is not None
+    assert keyboard["keyboard"][0][0]["text"] == tr(CHECKIN_LABEL)
+    assert keyboard["is_persistent"] is True
+
+    reply = await say(user, "/every 12h")
+    assert reply.startswith(
+        tr(
+            "Plan set: check in {plan}.",
+            plan=tr("every {duration}", duration=tr.duration(timedelta(hours=12))),
+        )
+    )
+    row = await watch_row(bot, user)
+    assert row["state"] == "ok"
+    assert row["deadline_at"] == "2026-03-01T21:00:00.000000Z"
+
+    # An hour later the activist presses the button: the deadline moves.
+    bot.clock.advance(timedelta(hours=1))
+    await user.tap(tr(CHECKIN_LABEL))
+    reply = (await user.next_message(timeout=10))["text"]
+    assert reply.startswith(tr("✅ Checked in."))
+    assert (await watch_row(bot, user))["deadline_at"] == "2026-03-01T22:00:00.000000Z"
+
+    # One hour before the deadline: the reminder arrives.
+    bot.clock.set(datetime(2026, 3, 1, 21, 0, tzinfo=UTC))
+    reminder = await user.next_message(timeout=10)
+    assert reminder["text"].startswith("⏰")
+    assert tr.moment(datetime(2026, 3, 1, 22, 0, tzinfo=UTC), "UTC") in reminder["text"]
+
+    # The deadline passes: the activist is prompted, nobody else hears yet.
+    bot.clock.set(datetime(2026, 3, 1, 22, 0, tzinfo=UTC))
+    prompt = await user.next_message(timeout=10)
+    assert prompt["text"].startswith("⚠️")
+    assert await outbox(bot, "alert") == []
+
+    # Grace (30 minutes by default) ends: the alert is queued with the true due time.
+    bot.clock.set(datetime(2026, 3, 1, 22, 30, tzinfo=UTC))
+    alerts = await eventually(lambda: outbox(bot, "alert"), what="the overdue alert")
+    assert len(alerts) == 1
+    payload = json.loads(alerts[0]["payload"])
+    assert payload["reason"] == "missed"
+    assert payload["due_at"] == "2026-03-01T22:00:00+00:00"
+    assert payload["offline_since"] is None
+    assert (await watch_row(bot, user))["state"] == "overdue"
+
+    # The activist checks in: the incident closes and an all-clear is queued.
+    reply = await say(user, "/ok")
+    assert tr("Your contacts are being told that you are safe.") in reply
+    assert len(await outbox(bot, "all_clear")) == 1
+    incidents = await query(bot, "SELECT * FROM incidents")
+    assert len(incidents) == 1
+    assert incidents[0]["closed_at"] is not None
+
+
+async def test_pause_resumes_by_itself_and_says_so(bot: RunningBot) -> None:
+    user = bot.fake.add_user()
+    await say(user, "/start")
+    await say(user, "/every 12h")
+    reply = await say(user, "/pause 2h")
+    assert reply.startswith("⏸")
+    assert (await watch_row(bot, user))["state"] == "paused"
+    bot.clock.advance(timedelta(hours=2))
+    resumed = await user.next_message(timeout=10)
+    assert resumed["text"].startswith("▶️ Your pause ended")
+    row = await watch_row(bot, user)
+    assert row["state"] == "ok"
+    assert row["deadline_at"] == "2026-03-01T23:00:00.000000Z"
+
+
+async def test_resume_ends_a_pause_early_and_pause_needs_a_plan(bot: RunningBot) -> None:
+    user = bot.fake.add_user()
+    await say(user, "/start")
+    assert "/every 12h" in await say(user, "/pause 1h")
+    await say(user, "/every 12h")
+    await say(user, "/pause 3d")
+    assert (await say(user, "/resume")).startswith("▶️ Resumed")
+    assert (await watch_row(bot, user))["state"] == "ok"
+    assert await say(user, "/resume") == "Your watch is not paused."
+    assert "at most 14 days" in await say(user, "/pause 30d")
+
+
+async def test_sos_queues_an_alert_for_every_contact_at_highest_priority(bot: RunningBot) -> None:
+    user = bot.fake.add_user()
+    await say(user, "/start")
+    assert (await say(user, "/sos")).startswith("🆘 SOS raised")
+    alerts = await outbox(bot, "alert")
+    assert len(alerts) == 1
+    assert alerts[0]["priority"] == 0
+    assert json.loads(alerts[0]["payload"])["reason"] == "sos"
+    assert (await say(user, "/sos")).startswith("🆘 Your SOS is already raised")
+    assert len(await outbox(bot, "alert")) == 1
+
+
+async def test_messages_and_a_moving_live_location_are_kept_as_context(bot: RunningBot) -> None:
+    user = bot.fake.add_user()
+    await say(user, "/start")
+    text = "Police are here. If they find me, they will take me. I am hiding"
+    assert await say(user, text) == "📝 Kept for your contacts."
+    await user.share_location(37.95, 58.38, live_period=3600)
+    assert (await user.next_message(timeout=10))["text"].startswith("📍 Live location")
+    items = await query(bot, "SELECT * FROM context_items ORDER BY id")
+    location_id = items[-1]["telegram_message_id"]
+    await user.move_live_location(location_id, 37.96, 58.40)
+
+    async def moved() -> dict[str, Any] | None:
+        rows = await query(
+            bot, "SELECT body FROM context_items WHERE telegram_message_id = ?", (location_id,)
+        )
+        body: dict[str, Any] = json.loads(rows[0]["body"])
+        return body if body["latitude"] == 37.96 else None
+
+    body = await eventually(moved, what="the live location's move")
+    assert body["longitude"] == 58.40
+    assert body["live_until"] is not None
+    items = await query(bot, "SELECT kind, body FROM context_items ORDER BY id")
+    assert [item["kind"] for item in items] == ["text", "location"]
+    assert json.loads(items[0]["body"])["text"] == text
+
+    await user.send_photo(caption="the van outside")
+    assert (await user.next_message(timeout=10))["text"] == "📝 Kept for your contacts."
+    await user.send_voice(duration=7)
+    await user.next_message(timeout=10)
+    kinds = [row["kind"] for row in await query(bot, "SELECT kind FROM context_items ORDER BY id")]
+    assert kinds == ["text", "location", "photo", "voice"]
+
+
+async def test_context_keeps_only_the_newest_items(
+    fake_telegram: FakeTelegram, tmp_path: Path
+) -> None:
+    settings = make_settings(tmp_path, fake_telegram.base_url, "[checkins]\ncontext_items = 3\n")
+    async with run_bot(fake_telegram, settings, FakeClock(T0)) as bot:
+        user = bot.fake.add_user()
+        for number in range(5):
+            await say(user, f"note {number}")
+        texts = [
+            json.loads(row["body"])["text"]
+            for row in await query(bot, "SELECT body FROM context_items ORDER BY id")
+        ]
+    assert texts == ["note 2", "note 3", "note 4"]
+
+
+@pytest.mark.parametrize("language", ["en", "ru", "tk"])
+async def test_bad_inputs_get_a_clear_translated_answer(bot: RunningBot, language: str) -> None:
+    tr = TRANSLATIONS[language]
+    user = bot.fake.add_user(language_code=language)
+    await say(user, "/start")
+    answers = {
+        "/every banana": tr(
+            "I could not read “{text}” as a duration. Write it like 90m, 12h, 2d or 1h30m. "
+            "Example: {example}",
+            text="banana",
+            example="/every 12h",
+        ),
+        "/every 1s": tr(
+            "That is too short: the shortest plan is {minimum}. Example: /every 12h",
+            minimum=tr.duration(timedelta(minutes=15)),
+        ),
+        "/at 25:00": tr(
+            "I could not read “{text}” as a time of day. Write times as HH:MM. "
+            "Example: /at 09:00 21:00",
+            text="25:00",
+        ),
+        "/frobnicate": tr(
+            "I do not know the command {command}. /help lists what I can do.",
+            command="/frobnicate",
+        ),
+    }
+    for text, expected in answers.items():
+        assert await say(user, text) == expected
+    zone_answer = await say(user, "/tz Mars/Base")
+    assert zone_answer.startswith(tr("I do not know the time zone “{text}”.", text="Mars/Base"))
+    long_text = "x" * 5000
+    assert await say(user, long_text) == tr(
+        "📝 Kept for your contacts, clipped to the first {limit} characters.", limit=4096
+    )
+    rows = await query(bot, "SELECT body FROM context_items")
+    assert len(json.loads(rows[0]["body"])["text"]) == 4096
+
+
+async def test_time_zone_and_daily_times_set_the_deadline_in_local_time(bot: RunningBot) -> None:
+    user = bot.fake.add_user()
+    await say(user, "/start")
+    assert (await say(user, "/tz asia/ashgabat")).startswith("Time zone set: Asia/Ashgabat.")
+    reply = await say(user, "/at 21:00 09:00")
+    assert reply.startswith("Plan set: check in daily at 09:00, 21:00 (Asia/Ashgabat).")
+    # 09:00 UTC is 14:00 in Ashgabat: the next slot is 21:00 local, 16:00 UTC.
+    assert (await watch_row(bot, user))["deadline_at"] == "2026-03-01T16:00:00.000000Z"
+    status = await say(user, "/status")
+    assert "Plan: daily at 09:00, 21:00 (Asia/Ashgabat)" in status
+    assert "State: watching" in status
+
+
+async def test_language_can_be_changed_and_the_old_button_still_checks_in(
+    bot: RunningBot,
+) -> None:
+    user = bot.fake.add_user(language_code="en")
+    await say(user, "/start")
+    await say(user, "/every 12h")
+    russian = TRANSLATIONS["ru"]
+    assert await say(user, "/lang ru") == russian("Language set: English.")
+    assert (await say(user, TRANSLATIONS["en"](CHECKIN_LABEL))).startswith(
+        russian("✅ Checked in.")
+    )
+    assert (await say(user, "/lang xx")).startswith(
+        russian("Choose a language: /lang en (English), /lang ru (Русский), /lang tk (Türkmençe).")
+    )
