@@ -13,7 +13,7 @@ from handlers.sender import identify
 COMMANDS: tuple[tuple[str, str], ...] = (
     ("ok", N_("Check in: I am safe")),
     ("every", N_("Check in at least every…, e.g. /every 12h")),
-    ("at", N_("Check in by fixed times, e.g. /at 09:00 21:00")),
+    ("at", N_("Check in at fixed times, e.g. /at 09:00 21:00")),
     ("tz", N_("Set your time zone, e.g. /tz Asia/Ashgabat")),
     ("grace", N_("How long to wait after a missed check-in")),
     ("remind", N_("Remind me before a deadline, or off")),

@@ -59,7 +59,7 @@ def explain_refusal(refusal: Refusal, tr: Translator) -> str:
 def explain_problem(problem: Problem, tr: Translator, settings: CheckinSettings) -> str:
     if problem is Problem.INTERVAL_TOO_SHORT:
         return tr(
-            "That is too short: the shortest plan is {minimum}. Example: /every 12h",
+            "That is too short: the shortest interval is {minimum}. Example: /every 12h",
             minimum=tr.duration(settings.min_interval),
         )
     if problem is Problem.TIMES_TOO_CLOSE:
@@ -76,7 +76,10 @@ def explain_problem(problem: Problem, tr: Translator, settings: CheckinSettings)
         )
     if problem is Problem.GRACE_TOO_LONG:
         return tr("Grace can be at most {maximum}.", maximum=tr.duration(MAX_GRACE))
-    return tr("A reminder can come at most {maximum} early.", maximum=tr.duration(MAX_REMINDER))
+    return tr(
+        "A reminder can come at most {maximum} before the deadline.",
+        maximum=tr.duration(MAX_REMINDER),
+    )
 
 
 # A hostile or mistaken argument is quoted back clipped, never in full.

@@ -212,7 +212,7 @@ async def test_bad_inputs_get_a_clear_translated_answer(bot: RunningBot, languag
             example="/every 12h",
         ),
         "/every 1s": tr(
-            "That is too short: the shortest plan is {minimum}. Example: /every 12h",
+            "That is too short: the shortest interval is {minimum}. Example: /every 12h",
             minimum=tr.duration(timedelta(minutes=15)),
         ),
         "/at 25:00": tr(

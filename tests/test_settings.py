@@ -187,3 +187,47 @@ def test_the_token_never_shows_in_repr_or_str() -> None:
     assert TOKEN not in str(settings)
     assert TOKEN not in repr(Secret(TOKEN))
     assert TOKEN not in f"{settings.token}"
+
+
+def test_check_in_defaults_can_be_set(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        """
+        [checkins]
+        default_interval = "6h"
+        default_grace = "10m"
+        default_reminder = "off"
+        max_pause = "3d"
+        default_timezone = "asia/ashgabat"
+        daily_window = "1h"
+        context_items = 5
+        context_retention = "2d"
+        """,
+    )
+    checkins = load_settings(path, ENV).checkins
+    assert checkins.default_interval == timedelta(hours=6)
+    assert checkins.default_grace == timedelta(minutes=10)
+    assert checkins.default_reminder is None
+    assert checkins.max_pause == timedelta(days=3)
+    assert checkins.default_timezone == "Asia/Ashgabat"
+    assert checkins.daily_window == timedelta(hours=1)
+    assert checkins.context_items == 5
+    assert checkins.context_retention == timedelta(days=2)
+
+
+def test_bad_check_in_defaults_are_each_named(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        """
+        [checkins]
+        default_reminder = "never"
+        default_timezone = "Mars/Base"
+        context_items = 0
+        """,
+    )
+    joined = "\n".join(problems_of(path, ENV))
+    assert (
+        '[checkins] default_reminder: \'never\' must be a duration such as "1h", or "off"' in joined
+    )
+    assert "[checkins] default_timezone: 'Mars/Base' is not an IANA zone name" in joined
+    assert "[checkins] context_items: must be a positive whole number" in joined

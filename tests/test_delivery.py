@@ -1,0 +1,155 @@
+"""The delivery worker against the fake Telegram: ordering, retries, permanent failures."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from telegram import Bot
+from telegram.request import HTTPXRequest
+
+from bot.core.outbox import PRIORITY_NOTICE, PRIORITY_PROMPT, OutboxKind
+from bot.core.people import Person
+from bot.delivery import DeliveryWorker
+from bot.i18n import Translations
+from bot.people import PeopleService
+from storage import outbox as outbox_repository
+from storage.database import Database
+from storage.migrations import apply_migrations
+from tests.conftest import TEST_TOKEN, query
+from tests.fake_clock import FakeClock
+from tests.fake_telegram import FakeTelegram, SimUser
+
+T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+
+
+@dataclass
+class Harness:
+    database: Database
+    clock: FakeClock
+    worker: DeliveryWorker
+    fake: FakeTelegram
+    user: SimUser
+    person: Person
+
+    async def queue(
+        self, kind: OutboxKind = OutboxKind.REMIND, priority: int = PRIORITY_NOTICE
+    ) -> int:
+        payload = {"deadline_at": (T0 + timedelta(hours=1)).isoformat()}
+        if kind is OutboxKind.PROMPT:
+            payload["grace_ends_at"] = (T0 + timedelta(hours=2)).isoformat()
+        async with self.database.transaction() as tx:
+            return await outbox_repository.add(
+                tx,
+                person_id=self.person.id,
+                chat_id=self.user.id,
+                kind=kind,
+                priority=priority,
+                payload=payload,
+                now=self.clock.now(),
+            )
+
+    async def row(self, row_id: int) -> dict[str, Any]:
+        rows = await query(self.database.path, "SELECT * FROM outbox WHERE id = ?", (row_id,))
+        return rows[0]
+
+
+@pytest.fixture
+async def harness(fake_telegram: FakeTelegram, tmp_path: Path) -> AsyncIterator[Harness]:
+    database = await Database.open(tmp_path / "bot.sqlite3")
+    clock = FakeClock(T0)
+    await apply_migrations(database, clock)
+    user = fake_telegram.add_user()
+    await user.send("/start")  # the chat is started: the bot may write to it
+    person = await PeopleService(database, clock).meet(user.id, "en")
+    # A short read timeout so the "slow" fault makes the client give up.
+    request = HTTPXRequest(read_timeout=0.5)
+    bot = Bot(TEST_TOKEN, base_url=fake_telegram.base_url, request=request)
+    await bot.initialize()
+    worker = DeliveryWorker(database, clock, bot, Translations(), "UTC", poll_interval=1)
+    yield Harness(database, clock, worker, fake_telegram, user, person)
+    await bot.shutdown()
+    await database.close()
+
+
+async def test_a_row_is_marked_sent_with_the_message_id_telegram_returned(harness: Harness) -> None:
+    row_id = await harness.queue()
+    assert await harness.worker.deliver_ready() == 1
+    message = await harness.user.next_message()
+    row = await harness.row(row_id)
+    assert row["status"] == "sent"
+    assert row["telegram_message_id"] == message["message_id"]
+    assert message["text"].startswith("⏰ Reminder")
+
+
+async def test_more_urgent_rows_go_first(harness: Harness) -> None:
+    await harness.queue(OutboxKind.REMIND, PRIORITY_NOTICE)
+    await harness.queue(OutboxKind.PROMPT, PRIORITY_PROMPT)
+    await harness.worker.deliver_ready()
+    first = await harness.user.next_message()
+    second = await harness.user.next_message()
+    assert first["text"].startswith("⚠️")
+    assert second["text"].startswith("⏰")
+
+
+async def test_retry_after_is_honoured_to_the_second(harness: Harness) -> None:
+    harness.fake.inject_fault(
+        "sendMessage", chat_id=harness.user.id, kind="retry_after", retry_after=7
+    )
+    row_id = await harness.queue()
+    await harness.worker.deliver_ready()
+    row = await harness.row(row_id)
+    assert row["status"] == "pending"
+    assert row["next_attempt_at"] == "2026-03-01T09:00:07.000000Z"
+    harness.clock.advance(timedelta(seconds=6))
+    assert await harness.worker.deliver_ready() == 0
+    harness.clock.advance(timedelta(seconds=1))
+    assert await harness.worker.deliver_ready() == 1
+    assert (await harness.row(row_id))["status"] == "sent"
+
+
+async def test_server_errors_are_retried_with_backoff(harness: Harness) -> None:
+    harness.fake.inject_fault("sendMessage", chat_id=harness.user.id, kind="bad_gateway", times=2)
+    row_id = await harness.queue()
+    await harness.worker.deliver_ready()
+    assert (await harness.row(row_id))["next_attempt_at"] == "2026-03-01T09:00:02.000000Z"
+    harness.clock.advance(timedelta(seconds=2))
+    await harness.worker.deliver_ready()
+    assert (await harness.row(row_id))["next_attempt_at"] == "2026-03-01T09:00:06.000000Z"
+    harness.clock.advance(timedelta(seconds=4))
+    await harness.worker.deliver_ready()
+    row = await harness.row(row_id)
+    assert row["status"] == "sent"
+    assert row["attempts"] == 3
+
+
+async def test_a_timeout_that_still_delivered_is_retried_and_duplicates_at_most_once(
+    harness: Harness,
+) -> None:
+    harness.fake.inject_fault("sendMessage", chat_id=harness.user.id, kind="slow", delay=1.5)
+    row_id = await harness.queue()
+    await harness.worker.deliver_ready()
+    assert (await harness.row(row_id))["status"] == "pending"
+    harness.clock.advance(timedelta(seconds=2))
+    await harness.worker.deliver_ready()
+    assert (await harness.row(row_id))["status"] == "sent"
+    texts = [m.text for m in harness.user.messages]
+    assert len(texts) == 2
+    assert texts[0] == texts[1]
+
+
+async def test_a_chat_that_blocked_the_bot_fails_permanently_with_the_reason(
+    harness: Harness,
+) -> None:
+    harness.user.block_bot()
+    row_id = await harness.queue()
+    await harness.worker.deliver_ready()
+    row = await harness.row(row_id)
+    assert row["status"] == "failed"
+    assert "blocked" in row["last_error"].lower()
+    harness.clock.advance(timedelta(hours=1))
+    assert await harness.worker.deliver_ready() == 0

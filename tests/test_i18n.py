@@ -1,0 +1,150 @@
+"""The catalogs match the code: every message translated, none stale, placeholders intact."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+from functools import cache
+from pathlib import Path
+
+import pytest
+from babel.messages.catalog import Catalog, Message
+from babel.messages.extract import extract_from_dir
+from babel.messages.pofile import read_po
+
+from bot.i18n import DOMAIN, EXTRACT_KEYWORDS, LOCALE_DIR, Translations
+from bot.keyboards import CHECKIN_LABEL, checkin_labels
+from bot.languages import SUPPORTED_LANGUAGES
+
+ROOT = Path(__file__).resolve().parent.parent
+SOURCES = ("bot", "handlers")
+PLACEHOLDER = re.compile(r"\{(\w*)\}")
+# "ма" stands for both март and май.
+CYRILLIC_MONTHS = ("янв", "фев", "ма", "апр", "июн", "июл", "авг", "сен", "окт", "ноя", "дек")
+
+
+@cache
+def code_messages() -> dict[str, tuple[str, ...]]:
+    """Return every message marked in the code: its msgid and all its English forms."""
+    found: dict[str, tuple[str, ...]] = {}
+    for source in SOURCES:
+        for _filename, _lineno, message, _comments, _context in extract_from_dir(
+            ROOT / source, keywords=EXTRACT_KEYWORDS
+        ):
+            forms = (message,) if isinstance(message, str) else tuple(message)
+            found[forms[0]] = forms
+    return found
+
+
+@cache
+def catalog(language: str) -> Catalog:
+    path = LOCALE_DIR / language / "LC_MESSAGES" / f"{DOMAIN}.po"
+    with path.open("rb") as source:
+        return read_po(source, locale=language, domain=DOMAIN)
+
+
+def entries(language: str) -> list[Message]:
+    return [message for message in catalog(language) if message.id]
+
+
+def msgid(message: Message) -> str:
+    return message.id if isinstance(message.id, str) else message.id[0]
+
+
+def translations_of(message: Message) -> list[str]:
+    if isinstance(message.string, str):
+        return [message.string]
+    return list(message.string or ())
+
+
+def placeholders(text: str) -> list[str]:
+    return sorted(PLACEHOLDER.findall(text))
+
+
+def test_the_code_marks_messages_for_translation() -> None:
+    assert CHECKIN_LABEL in code_messages()
+    assert len(code_messages()) > 10
+
+
+@pytest.mark.parametrize("language", SUPPORTED_LANGUAGES)
+def test_every_message_in_the_code_is_translated_and_not_fuzzy(language: str) -> None:
+    by_id = {msgid(message): message for message in entries(language)}
+    missing = [text for text in code_messages() if text not in by_id]
+    untranslated = [
+        text for text in code_messages() if text in by_id and not all(translations_of(by_id[text]))
+    ]
+    fuzzy = [text for text in code_messages() if text in by_id and by_id[text].fuzzy]
+    assert missing == [], f"run python -m tools.catalogs: {language} lacks {missing}"
+    assert untranslated == [], f"{language} has no translation for {untranslated}"
+    assert fuzzy == [], f"{language} marks as fuzzy {fuzzy}"
+
+
+@pytest.mark.parametrize("language", SUPPORTED_LANGUAGES)
+def test_no_catalog_keeps_a_message_the_code_no_longer_has(language: str) -> None:
+    code = code_messages()
+    stale = [msgid(message) for message in entries(language) if msgid(message) not in code]
+    assert stale == [], f"run python -m tools.catalogs: {language} still has {stale}"
+    assert list(catalog(language).obsolete) == []
+
+
+@pytest.mark.parametrize("language", SUPPORTED_LANGUAGES)
+def test_every_translation_keeps_exactly_the_placeholders_of_its_message(language: str) -> None:
+    wrong: list[tuple[str, str]] = []
+    for message in entries(language):
+        forms = code_messages().get(msgid(message), (msgid(message),))
+        allowed = [placeholders(form) for form in forms]
+        for text in translations_of(message):
+            names = placeholders(text)
+            if names not in allowed:
+                wrong.append((msgid(message), text))
+                continue
+            try:
+                text.format(**{name: "x" for name in names})
+            except (IndexError, KeyError, ValueError) as error:
+                wrong.append((msgid(message), f"{text} ({error!r})"))
+    assert wrong == []
+
+
+@pytest.mark.parametrize("language", SUPPORTED_LANGUAGES)
+def test_every_language_loads_and_answers_in_its_own_language(language: str) -> None:
+    tr = Translations()[language]
+    assert tr.language == language
+    label = tr(CHECKIN_LABEL)
+    assert label
+    if language == "en":
+        assert label == CHECKIN_LABEL
+    else:
+        assert label != CHECKIN_LABEL, f"{language} shows the English check-in button"
+
+
+def test_the_check_in_button_has_a_distinct_label_in_every_language() -> None:
+    translations = Translations()
+    labels = [translations[language](CHECKIN_LABEL) for language in SUPPORTED_LANGUAGES]
+    assert len(set(labels)) == len(SUPPORTED_LANGUAGES)
+    assert checkin_labels(translations) == frozenset(labels)
+
+
+def test_durations_are_written_in_the_persons_language() -> None:
+    translations = Translations()
+    two_hours = timedelta(hours=2)
+    assert "hour" in translations["en"].duration(two_hours)
+    assert "час" in translations["ru"].duration(two_hours)
+    assert "sagat" in translations["tk"].duration(two_hours)
+    assert "2" in translations["ru"].duration(two_hours)
+    assert "мин" in translations["ru"].duration(timedelta(hours=1, minutes=30))
+    assert "minut" in translations["tk"].duration(timedelta(hours=1, minutes=30))
+
+
+def test_moments_are_written_in_the_persons_language() -> None:
+    at = datetime(2026, 3, 1, 9, 5, tzinfo=UTC)
+    translations = Translations()
+    english = translations["en"].moment(at, "Europe/Moscow")
+    russian = translations["ru"].moment(at, "Europe/Moscow").lower()
+    turkmen = translations["tk"].moment(at, "Asia/Ashgabat").lower()
+    assert "12:05" in english
+    assert "Mar" in english
+    assert "12:05" in russian
+    assert any(month in russian for month in CYRILLIC_MONTHS)
+    assert "14:05" in turkmen
+    assert "mar" in turkmen
+    assert len({english, russian, turkmen}) == 3
