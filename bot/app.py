@@ -103,9 +103,8 @@ async def serve(settings: Settings, clock: Clock, stop: asyncio.Event) -> None:
         )
         handlers.register(application, translations)
         try:
-            if not await _connect(application, stop):
+            if not await _connect(application, translations, stop):
                 return
-            await _publish_commands(application.bot, translations)
             await sweeper.start()
             # Catch up at once on whatever came due while the bot was down,
             # before the first scheduled tick.
@@ -159,12 +158,15 @@ async def _publish_commands(bot: Bot, translations: Translations) -> None:
         logger.warning("could not publish the command menu: %s", type(error).__name__)
 
 
-async def _connect(application: BotApplication, stop: asyncio.Event) -> bool:
-    """Initialise the bot and start polling; return ``False`` if stopped first."""
+async def _connect(
+    application: BotApplication, translations: Translations, stop: asyncio.Event
+) -> bool:
+    """Initialise the bot, publish its menu and start polling; ``False`` if stopped first."""
     delay = _FIRST_RETRY_DELAY
     while True:
         try:
             await application.initialize()
+            await _publish_commands(application.bot, translations)
             if application.updater is None:  # pragma: no cover - the builder always adds one
                 raise StartupError("the application was built without an updater")
             await application.updater.start_polling(allowed_updates=Update.ALL_TYPES)

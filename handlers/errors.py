@@ -13,10 +13,9 @@ from telegram import Update
 from telegram.error import TelegramError
 
 from bot.context import BotContext
+from bot.languages import guess_language
 
 logger = logging.getLogger(__name__)
-
-APOLOGY = "Something went wrong on our side. Please try again in a minute."
 
 
 async def handle_error(update: object, context: BotContext) -> None:
@@ -32,8 +31,13 @@ async def handle_error(update: object, context: BotContext) -> None:
     chat = update.effective_chat
     if chat is None or chat.type != chat.PRIVATE:
         return
+    # The database may be what failed: take the language from Telegram, not from storage.
+    user = update.effective_user
+    tr = context.services.translations[guess_language(user.language_code if user else None)]
     try:
-        await context.bot.send_message(chat.id, APOLOGY)
+        await context.bot.send_message(
+            chat.id, tr("Something went wrong on our side. Please try again in a minute.")
+        )
     except TelegramError as error:
         # Telegram itself may be what failed; the error above is already logged.
         logger.warning("could not send the apology: %s", type(error).__name__)

@@ -12,6 +12,7 @@ import pytest
 
 from bot.i18n import Translations
 from bot.keyboards import CHECKIN_LABEL
+from storage.database import Database
 from tests.conditions import eventually
 from tests.conftest import RunningBot, make_settings, query, run_bot
 from tests.fake_clock import FakeClock
@@ -264,3 +265,30 @@ async def test_language_can_be_changed_and_the_old_button_still_checks_in(
     assert (await say(user, "/lang xx")).startswith(
         russian("Choose a language: /lang en (English), /lang ru (Русский), /lang tk (Türkmençe).")
     )
+
+
+async def test_an_unexpected_failure_gets_a_translated_apology_and_the_bot_goes_on(
+    bot: RunningBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    user = bot.fake.add_user(language_code="ru")
+    await say(user, "/start")
+    # Break the database under the bot: the next /status cannot read instructions.
+    database = await Database.open(bot.settings.storage.path)
+    async with database.transaction() as tx:
+        await tx.execute("ALTER TABLE instructions RENAME TO instructions_gone")
+    await database.close()
+    apology = await say(user, "/status")
+    assert apology == TRANSLATIONS["ru"](
+        "Something went wrong on our side. Please try again in a minute."
+    )
+    assert "unhandled error while processing update" in caplog.text
+    assert await say(user, "/every 12h") != apology
+
+
+async def test_the_command_menu_is_published_in_every_language(bot: RunningBot) -> None:
+    for language in ("en", "ru", "tk"):
+        commands = bot.fake.commands(language_code=language)
+        names = [command["command"] for command in commands]
+        assert names[:3] == ["ok", "every", "at"]
+        assert commands[0]["description"] == TRANSLATIONS[language]("Check in: I am safe")
+    assert bot.fake.commands() != []
