@@ -17,8 +17,10 @@ from telegram.ext import AIORateLimiter, Application, ContextTypes
 from telegram.request import HTTPXRequest
 
 import handlers
+from bot.alerting import policy_of
 from bot.checkins import CheckinService
 from bot.clock import Clock
+from bot.contacts import ContactService
 from bot.context import BotApplication, BotContext, BotData, Services
 from bot.delivery import DeliveryWorker
 from bot.i18n import Translations
@@ -90,14 +92,19 @@ async def serve(settings: Settings, clock: Clock, stop: asyncio.Event) -> None:
             translations,
             settings.checkins.default_timezone,
             poll_interval=settings.scheduler.tick.total_seconds(),
+            alerts=settings.alerts,
         )
-        sweeper = Sweeper(database, clock, on_queued=worker.wake)
+        policy = policy_of(settings.alerts)
+        sweeper = Sweeper(database, clock, policy, on_queued=worker.wake)
         application.bot_data.services = Services(
             settings=settings,
             clock=clock,
             translations=translations,
             people=PeopleService(database, clock),
-            checkins=CheckinService(database, clock, settings.checkins, on_queued=worker.wake),
+            checkins=CheckinService(
+                database, clock, settings.checkins, policy, on_queued=worker.wake
+            ),
+            contacts=ContactService(database, clock, settings.alerts, on_queued=worker.wake),
             lastknown=LastKnownService(database, clock, settings.checkins),
             sweeper=sweeper,
         )

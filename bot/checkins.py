@@ -14,6 +14,7 @@ from enum import StrEnum
 
 from bot.clock import Clock
 from bot.core import watches as machine
+from bot.core.incidents import AlertPolicy
 from bot.core.people import Person
 from bot.core.plans import DailyPlan, IntervalPlan, Plan
 from bot.core.watches import Refusal, Transition, Watch
@@ -66,11 +67,13 @@ class CheckinService:
         database: Database,
         clock: Clock,
         settings: CheckinSettings,
+        policy: AlertPolicy,
         on_queued: Callable[[], None] = lambda: None,
     ) -> None:
         self._database = database
         self._clock = clock
         self._settings = settings
+        self._policy = policy
         self._on_queued = on_queued
 
     def new_watch(self, person: Person) -> Watch:
@@ -165,7 +168,7 @@ class CheckinService:
             saved = await watch_repository.save(tx, result.watch)
             if saved is None:
                 raise ConcurrentChangeError("the watch changed while it was being updated")
-            queued = await record_effects(tx, person, result.effects, now)
+            queued = await record_effects(tx, person, result.effects, now, self._policy)
         if queued:
             self._on_queued()
         return Outcome(saved, result.effects, now)

@@ -9,6 +9,7 @@ from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.checkins import CheckinService
 from bot.clock import Clock
+from bot.contacts import ContactService
 from bot.i18n import Translations
 from bot.lastknown import LastKnownService
 from bot.people import PeopleService
@@ -25,6 +26,7 @@ class Services:
     translations: Translations
     people: PeopleService
     checkins: CheckinService
+    contacts: ContactService
     lastknown: LastKnownService
     sweeper: Sweeper
 

@@ -3,12 +3,17 @@
 A row is marked sent only after Telegram answered with a message id. A crash
 between sending and marking repeats one message; it never drops one. A timeout
 may mean "delivered, answer lost", so it is retried like any transient error.
+Several chats are served at once, so one slow or rate-limited chat does not
+hold back the others; one chat's rows go out one at a time, in order.
 
 Errors, as Telegram reports them through PTB:
 - ``RetryAfter``: Telegram asks us to wait; retry after exactly that long.
+- ``ChatMigrated``: a group became a supergroup; follow it and send at once.
 - ``TimedOut``, other ``NetworkError``s (5xx, connection lost): retry with backoff.
-- ``Forbidden`` (blocked, never started), ``BadRequest`` (chat not found): permanent;
-  the row is marked failed with the reason.
+- ``Forbidden`` (blocked, never started, removed from the group) and
+  ``BadRequest`` "chat not found": permanent. A contact is marked unreachable
+  and the activist is told in plain words.
+- Any other ``BadRequest``: our message was wrong; the row fails and is logged.
 """
 
 from __future__ import annotations
@@ -16,24 +21,51 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from telegram import Bot, ReplyKeyboardMarkup
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, ReplyKeyboardMarkup
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+    TimedOut,
+)
 
+from bot import alerting
+from bot.alert_texts import (
+    AlertView,
+    render_acknowledged,
+    render_alert,
+    render_all_clear,
+    render_drill,
+)
+from bot.callbacks import Action, encode
 from bot.clock import Clock
-from bot.core.outbox import OutboxMessage
-from bot.i18n import Translations
+from bot.core.incidents import Incident
+from bot.core.outbox import TO_ACTIVIST, OutboxKind, OutboxMessage
+from bot.i18n import Translations, Translator
 from bot.keyboards import checkin_keyboard
 from bot.notices import render_notice
+from bot.settings import AlertSettings
+from storage import contacts as contact_repository
+from storage import context as context_repository
+from storage import incidents as incident_repository
 from storage import outbox as outbox_repository
 from storage import people as people_repository
 from storage import watches as watch_repository
-from storage.database import Database
+from storage.database import Database, Transaction
 
 logger = logging.getLogger(__name__)
 
 _MAX_BACKOFF = timedelta(minutes=5)
+# Chats served at once; Telegram allows about 30 messages a second overall.
+PARALLEL_CHATS = 8
+_CHECKIN_KEYBOARD_KINDS = frozenset({OutboxKind.REMIND, OutboxKind.PROMPT, OutboxKind.PAUSE_ENDED})
+_UNREACHABLE_BAD_REQUESTS = ("chat not found", "user not found", "peer_id_invalid")
 
 
 def backoff(attempts: int) -> timedelta:
@@ -41,8 +73,22 @@ def backoff(attempts: int) -> timedelta:
     return min(timedelta(seconds=2 ** min(attempts + 1, 20)), _MAX_BACKOFF)
 
 
+@dataclass(frozen=True)
+class Outgoing:
+    """One Telegram message ready to send: a text or a location."""
+
+    text: str | None = None
+    location: tuple[float, float] | None = None
+    markup: InlineKeyboardMarkup | ReplyKeyboardMarkup | None = None
+    protect: bool = False
+
+
+class _Superseded(Exception):
+    """The row no longer needs sending (a repeat after someone took the alert)."""
+
+
 class DeliveryWorker:
-    """Send what the outbox holds, one message at a time, in priority order."""
+    """Send what the outbox holds, in priority order, several chats at a time."""
 
     def __init__(
         self,
@@ -52,6 +98,7 @@ class DeliveryWorker:
         translations: Translations,
         default_zone: str,
         poll_interval: float,
+        alerts: AlertSettings | None = None,
     ) -> None:
         self._database = database
         self._clock = clock
@@ -59,6 +106,7 @@ class DeliveryWorker:
         self._translations = translations
         self._default_zone = default_zone
         self._poll_interval = poll_interval
+        self._alerts = alerts or AlertSettings()
         self._wake = asyncio.Event()
 
     def wake(self) -> None:
@@ -91,32 +139,40 @@ class DeliveryWorker:
         while True:
             now = self._clock.now()
             async with self._database.snapshot() as tx:
-                message = await outbox_repository.next_ready(tx, now)
-            if message is None:
+                batch = await outbox_repository.ready(tx, now, PARALLEL_CHATS)
+            if not batch:
                 return attempted
-            await self._deliver(message, now)
-            attempted += 1
+            await asyncio.gather(*(self._deliver(message, now) for message in batch))
+            attempted += len(batch)
 
     async def _deliver(self, message: OutboxMessage, now: datetime) -> None:
-        if message.chat_id is None:  # pragma: no cover - next_ready only returns addressed rows
-            return
         try:
-            text, markup = await self._render(message, now)
+            outgoing = await self._render(message, now)
+        except _Superseded as skipped:
+            async with self._database.transaction() as tx:
+                await outbox_repository.mark_failed(tx, message.id, f"superseded: {skipped}")
+            return
         except (ValueError, LookupError) as error:
             logger.error("outbox row %s cannot be rendered: %s", message.id, error)
             async with self._database.transaction() as tx:
                 await outbox_repository.mark_failed(tx, message.id, f"render: {error}")
             return
         try:
-            sent = await self._bot.send_message(message.chat_id, text, reply_markup=markup)
+            message_id = await self._send(message.chat_id, outgoing)
         except RetryAfter as error:
             wait = error.retry_after
             delay = wait if isinstance(wait, timedelta) else timedelta(seconds=wait)
             await self._retry(message, now + delay, "retry after")
-        except (Forbidden, BadRequest) as error:
-            logger.warning("outbox row %s cannot be delivered: %s", message.id, error.message)
+        except ChatMigrated as error:
             async with self._database.transaction() as tx:
-                await outbox_repository.mark_failed(tx, message.id, error.message)
+                await contact_repository.move_chat(tx, message.chat_id, error.new_chat_id)
+            logger.info("outbox row %s: the group moved to a supergroup; following it", message.id)
+            self.wake()
+        except Forbidden as error:
+            await self._give_up(message, error.message, unreachable=True)
+        except BadRequest as error:
+            chat_gone = any(text in error.message.lower() for text in _UNREACHABLE_BAD_REQUESTS)
+            await self._give_up(message, error.message, unreachable=chat_gone)
         except TimedOut:
             # Maybe delivered: sending again risks a duplicate, not sending risks a loss.
             await self._retry(message, now + backoff(message.attempts), "timed out")
@@ -124,23 +180,145 @@ class DeliveryWorker:
             await self._retry(message, now + backoff(message.attempts), type(error).__name__)
         else:
             async with self._database.transaction() as tx:
-                await outbox_repository.mark_sent(
-                    tx, message.id, sent.message_id, self._clock.now()
-                )
+                await outbox_repository.mark_sent(tx, message.id, message_id, self._clock.now())
+
+    async def _send(self, chat_id: int, outgoing: Outgoing) -> int:
+        if outgoing.location is not None:
+            latitude, longitude = outgoing.location
+            sent = await self._bot.send_location(
+                chat_id, latitude=latitude, longitude=longitude, protect_content=outgoing.protect
+            )
+        else:
+            sent = await self._bot.send_message(
+                chat_id,
+                outgoing.text or "",
+                reply_markup=outgoing.markup,
+                protect_content=outgoing.protect,
+            )
+        return sent.message_id
 
     async def _retry(self, message: OutboxMessage, at: datetime, reason: str) -> None:
         logger.info("outbox row %s: %s; retrying at %s", message.id, reason, at)
         async with self._database.transaction() as tx:
             await outbox_repository.retry_later(tx, message.id, at, reason)
 
-    async def _render(
-        self, message: OutboxMessage, now: datetime
-    ) -> tuple[str, ReplyKeyboardMarkup]:
+    async def _give_up(self, message: OutboxMessage, reason: str, *, unreachable: bool) -> None:
+        """Record a permanent failure; a contact who cannot be reached is surfaced."""
+        logger.warning("outbox row %s cannot be delivered: %s", message.id, reason)
+        now = self._clock.now()
+        async with self._database.transaction() as tx:
+            await outbox_repository.mark_failed(tx, message.id, reason)
+            if not unreachable or message.contact_id is None:
+                return
+            contact = await contact_repository.contact_by_id(tx, message.contact_id)
+            person = await people_repository.by_id(tx, message.person_id)
+            if contact is None or person is None:
+                return
+            # Only the first failure warns: one message per contact, not per alert.
+            if await contact_repository.mark_unreachable(tx, contact.id):
+                await alerting.warn_unreachable(tx, person, contact, now, reason)
+        self.wake()
+
+    async def _render(self, message: OutboxMessage, now: datetime) -> Outgoing:
         async with self._database.snapshot() as tx:
             person = await people_repository.by_id(tx, message.person_id)
             watch = await watch_repository.load(tx, message.person_id)
-        if person is None:
-            raise LookupError(f"person {message.person_id} is gone")
-        tr = self._translations[person.language]
-        zone = watch.zone if watch is not None else self._default_zone
-        return render_notice(message, tr, zone, now), checkin_keyboard(tr)
+            if person is None:
+                raise LookupError(f"person {message.person_id} is gone")
+            zone = watch.zone if watch is not None else self._default_zone
+            if message.kind in TO_ACTIVIST:
+                tr = self._translations[person.language]
+                markup = checkin_keyboard(tr) if message.kind in _CHECKIN_KEYBOARD_KINDS else None
+                return Outgoing(text=render_notice(message, tr, zone, now), markup=markup)
+            return await self._render_for_contact(tx, message, person.display_name, zone, now)
+
+    async def _render_for_contact(
+        self, tx: Transaction, message: OutboxMessage, name: str, zone: str, now: datetime
+    ) -> Outgoing:
+        contact = (
+            None
+            if message.contact_id is None
+            else await contact_repository.contact_by_id(tx, message.contact_id)
+        )
+        if contact is None:
+            raise _Superseded("the contact was removed")
+        tr = self._translations[contact.language]
+        if message.kind is OutboxKind.DRILL:
+            if message.drill_id is None:
+                raise ValueError("a drill row without its drill")
+            button = InlineKeyboardButton(
+                tr("✅ Received"), callback_data=encode(Action.CONFIRM_DRILL, message.drill_id)
+            )
+            return Outgoing(text=render_drill(tr, name), markup=InlineKeyboardMarkup([[button]]))
+        incident = (
+            None
+            if message.incident_id is None
+            else await incident_repository.load(tx, message.incident_id)
+        )
+        if incident is None:
+            raise LookupError(f"outbox row {message.id} lost its incident")
+        if message.kind is OutboxKind.ALERT_LOCATION:
+            location = await context_repository.latest_location(
+                tx, message.person_id, now - alerting.LOCATION_HORIZON
+            )
+            if location is None:
+                raise _Superseded("no location any more")
+            body = location.body
+            return Outgoing(
+                location=(float(body["latitude"] or 0), float(body["longitude"] or 0)),
+                protect=True,
+            )
+        if message.kind is OutboxKind.ACKNOWLEDGED:
+            taker = await contact_repository.contact_by_id(tx, int(message.payload["by"] or 0))
+            taker_name = taker.display_name if taker is not None else "?"
+            return Outgoing(text=render_acknowledged(tr, name, taker_name), protect=True)
+        if message.kind is OutboxKind.ALL_CLEAR:
+            checked_in_at = datetime.fromisoformat(message.payload["checked_in_at"] or "")
+            return Outgoing(text=render_all_clear(tr, name, incident, checked_in_at), protect=True)
+        return await self._render_alert(tx, message, incident, name, zone, tr, now)
+
+    async def _render_alert(
+        self,
+        tx: Transaction,
+        message: OutboxMessage,
+        incident: Incident,
+        name: str,
+        zone: str,
+        tr: Translator,
+        now: datetime,
+    ) -> Outgoing:
+        repeat = int(message.payload.get("repeat") or 0)
+        if repeat and not incident.is_active:
+            raise _Superseded("the alert was taken or closed")
+        watch = await watch_repository.load(tx, message.person_id)
+        settings = self._alerts
+        items = await context_repository.recent(
+            tx, message.person_id, now - timedelta(days=3650), settings.quoted_messages
+        )
+        alerted = await incident_repository.alerted_contacts(tx, incident.id)
+        taker = (
+            None
+            if incident.acknowledged_by is None
+            else await contact_repository.contact_by_id(tx, incident.acknowledged_by)
+        )
+        view = AlertView(
+            name=name,
+            zone=zone,
+            incident=incident,
+            last_checkin_at=None if watch is None else watch.last_checkin_at,
+            items=items,
+            instructions=await context_repository.load_instructions(tx, message.person_id),
+            others_alerted=max(0, len(alerted) - 1),
+            acknowledged_by=None if taker is None else taker.display_name,
+            repeat=repeat,
+            now=now,
+        )
+        markup = None
+        if incident.is_active:
+            button = InlineKeyboardButton(
+                tr("🙋 I'm on it"), callback_data=encode(Action.ACKNOWLEDGE, incident.id)
+            )
+            markup = InlineKeyboardMarkup([[button]])
+        return Outgoing(
+            text=render_alert(tr, view, settings.quote_length), markup=markup, protect=True
+        )

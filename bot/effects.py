@@ -10,17 +10,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from bot.core.outbox import (
-    PRIORITY_ALERT,
-    PRIORITY_ALL_CLEAR,
-    PRIORITY_NOTICE,
-    PRIORITY_PROMPT,
-    PRIORITY_SOS,
-    OutboxKind,
-)
+from bot import alerting
+from bot.core.incidents import AlertPolicy
+from bot.core.outbox import PRIORITY_NOTICE, PRIORITY_PROMPT, OutboxKind
 from bot.core.people import Person
 from bot.core.watches import (
-    AlertReason,
     AllClear,
     Effect,
     PauseEnded,
@@ -28,7 +22,6 @@ from bot.core.watches import (
     RaiseAlert,
     Remind,
 )
-from storage import incidents
 from storage import outbox as outbox_repository
 from storage.database import Transaction
 
@@ -42,9 +35,10 @@ async def record_effects(
     person: Person,
     effects: Iterable[Effect],
     now: datetime,
+    policy: AlertPolicy,
     offline_since: datetime | None = None,
 ) -> int:
-    """Queue the messages ``effects`` call for; return how many rows were written.
+    """Queue the messages ``effects`` call for; return how many effects were recorded.
 
     ``offline_since`` is given when the bot was down while these effects came
     due; alerts then say so, with the moment the bot went silent.
@@ -52,37 +46,11 @@ async def record_effects(
     written = 0
     for effect in effects:
         if isinstance(effect, RaiseAlert):
-            incident_id = await incidents.open_incident(
-                tx, person.id, effect.reason, effect.due_at, now, offline_since
-            )
-            await outbox_repository.add(
-                tx,
-                person_id=person.id,
-                incident_id=incident_id,
-                # Addressed to the person's contacts: delivery fans it out.
-                chat_id=None,
-                kind=OutboxKind.ALERT,
-                priority=PRIORITY_SOS if effect.reason is AlertReason.SOS else PRIORITY_ALERT,
-                payload={
-                    "reason": effect.reason.value,
-                    "due_at": _iso(effect.due_at),
-                    "last_checkin_at": _iso(effect.last_checkin_at),
-                    "offline_since": _iso(offline_since),
-                },
-                now=now,
+            await alerting.open_alert(
+                tx, person, effect.reason, effect.due_at, now, offline_since, policy
             )
         elif isinstance(effect, AllClear):
-            for incident_id in await incidents.close_open(tx, person.id, now):
-                await outbox_repository.add(
-                    tx,
-                    person_id=person.id,
-                    incident_id=incident_id,
-                    chat_id=None,
-                    kind=OutboxKind.ALL_CLEAR,
-                    priority=PRIORITY_ALL_CLEAR,
-                    payload={"checked_in_at": _iso(effect.checked_in_at)},
-                    now=now,
-                )
+            await alerting.all_clear(tx, person, effect.checked_in_at)
         else:
             kind, priority, payload = _notice(effect)
             await outbox_repository.add(

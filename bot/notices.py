@@ -38,4 +38,24 @@ def render_notice(message: OutboxMessage, tr: Translator, zone: str, now: dateti
             ended=tr.moment(_moment(message, "ended_at"), zone),
             deadline=tr.moment(_moment(message, "deadline_at"), zone),
         )
+    contact = message.payload.get("contact") or "?"
+    if message.kind is OutboxKind.CONTACT_UNREACHABLE:
+        return tr(
+            "⚠️ Your contact {contact} cannot be reached: they blocked the bot, removed it "
+            "from the group or never started it. They will not get your alerts. "
+            "Ask them to open the bot again, or invite someone else with /invite.",
+            contact=contact,
+        )
+    if message.kind is OutboxKind.INVITE_ANSWERED:
+        if message.payload.get("accepted") == "yes":
+            return tr(
+                "✅ {contact} accepted your invitation: they are now your tier {tier} contact.",
+                contact=contact,
+                tier=message.payload.get("tier") or "1",
+            )
+        return tr("Your invitation was declined.")
+    if message.kind is OutboxKind.CONTACT_LEFT:
+        return tr("{contact} is no longer your contact.", contact=contact)
+    if message.kind is OutboxKind.DRILL_CONFIRMED:
+        return tr("🧪 {contact} confirmed your drill.", contact=contact)
     raise ValueError(f"outbox row {message.id} of kind {message.kind} is not for the activist")

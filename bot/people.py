@@ -18,7 +18,9 @@ class PeopleService:
         self._database = database
         self._clock = clock
 
-    async def meet(self, telegram_user_id: int, language_code: str | None) -> Person:
+    async def meet(
+        self, telegram_user_id: int, language_code: str | None, display_name: str = ""
+    ) -> Person:
         """Return the person behind ``telegram_user_id``, recording them on first contact.
 
         The language is guessed from Telegram only the first time; later the
@@ -27,7 +29,7 @@ class PeopleService:
         now = self._clock.now()
         async with self._database.transaction() as tx:
             return await people_repository.upsert(
-                tx, telegram_user_id, guess_language(language_code), now
+                tx, telegram_user_id, guess_language(language_code), display_name[:64], now
             )
 
     async def choose_language(self, person: Person, language: str) -> Person:

@@ -90,6 +90,18 @@ class CheckinSettings:
 
 
 @dataclass(frozen=True)
+class AlertSettings:
+    # Tier 2 is alerted this long after tier 1 if nobody acknowledged.
+    escalate_after: timedelta = timedelta(minutes=15)
+    repeat_every: timedelta = timedelta(minutes=10)
+    repeat_max: int = 3
+    invite_lifetime: timedelta = timedelta(hours=24)
+    # How many of the last messages an alert quotes, and how much of each.
+    quoted_messages: int = 5
+    quote_length: int = 500
+
+
+@dataclass(frozen=True)
 class SecuritySettings:
     admins: frozenset[int] = frozenset()
 
@@ -106,6 +118,7 @@ class Settings:
     storage: StorageSettings = StorageSettings()
     scheduler: SchedulerSettings = SchedulerSettings()
     checkins: CheckinSettings = CheckinSettings()
+    alerts: AlertSettings = AlertSettings()
     security: SecuritySettings = SecuritySettings()
     logging: LoggingSettings = LoggingSettings()
 
@@ -138,6 +151,12 @@ def _optional_duration(raw: Any) -> timedelta | None:
 def _positive_int(raw: Any) -> int:
     if isinstance(raw, bool) or not isinstance(raw, int) or raw <= 0:
         raise ValueError(f"must be a positive whole number, not {raw!r}")
+    return raw
+
+
+def _non_negative_int(raw: Any) -> int:
+    if isinstance(raw, bool) or not isinstance(raw, int) or raw < 0:
+        raise ValueError(f"must be a whole number, 0 or more, not {raw!r}")
     return raw
 
 
@@ -204,6 +223,17 @@ _SCHEMA: dict[str, tuple[type[Any], dict[str, Converter]]] = {
             "daily_window": _duration,
             "context_items": _positive_int,
             "context_retention": _duration,
+        },
+    ),
+    "alerts": (
+        AlertSettings,
+        {
+            "escalate_after": _duration,
+            "repeat_every": _duration,
+            "repeat_max": _non_negative_int,
+            "invite_lifetime": _duration,
+            "quoted_messages": _positive_int,
+            "quote_length": _positive_int,
         },
     ),
     "security": (SecuritySettings, {"admins": _admins}),

@@ -11,9 +11,12 @@ import logging
 from collections.abc import Callable
 from datetime import datetime
 
+from bot import alerting
 from bot.clock import Clock
+from bot.core.incidents import AlertPolicy
 from bot.core.watches import Effect, RaiseAlert, tick
 from bot.effects import record_effects
+from storage import incidents as incident_repository
 from storage import people as people_repository
 from storage import runtime
 from storage import watches as watch_repository
@@ -26,18 +29,28 @@ logger = logging.getLogger(__name__)
 BATCH = 1000
 
 
+class _LostRaceError(Exception):
+    """A compare-and-set lost: someone changed the row since it was read."""
+
+
 class Sweeper:
     """Advance due watches, one transaction each."""
 
     def __init__(
-        self, database: Database, clock: Clock, on_queued: Callable[[], None] = lambda: None
+        self,
+        database: Database,
+        clock: Clock,
+        policy: AlertPolicy,
+        on_queued: Callable[[], None] = lambda: None,
     ) -> None:
         self._database = database
         self._clock = clock
+        self._policy = policy
         self._on_queued = on_queued
         self._started_at: datetime | None = None
         self._offline_since: datetime | None = None
-        self._broken: set[int] = set()
+        # Rows that failed once: logged the first time only, retried every tick.
+        self._broken: set[tuple[str, int]] = set()
 
     async def start(self) -> None:
         """Remember when the bot last ticked before this start: it was offline since then."""
@@ -49,21 +62,29 @@ class Sweeper:
             logger.info("the bot was offline since %s; catching up", self._offline_since)
 
     async def sweep(self) -> int:
-        """Advance every watch due by now; return how many were advanced."""
+        """Advance every watch and incident due by now; return how many were advanced."""
         now = self._clock.now()
         async with self._database.snapshot() as tx:
             due = await watch_repository.due(tx, now, BATCH)
+            due_incidents = await incident_repository.due(tx, now, BATCH)
         advanced = 0
         for person_id in due:
             try:
                 advanced += await self._advance(person_id, now)
             except Exception:
                 # One broken row must not stop the loop that guards everyone else.
-                if person_id not in self._broken:
-                    self._broken.add(person_id)
+                if ("watch", person_id) not in self._broken:
+                    self._broken.add(("watch", person_id))
                     logger.exception(
                         "cannot advance the watch of person %s; skipping it", person_id
                     )
+        for incident_id in due_incidents:
+            try:
+                advanced += await self._escalate(incident_id, now)
+            except Exception:
+                if ("incident", incident_id) not in self._broken:
+                    self._broken.add(("incident", incident_id))
+                    logger.exception("cannot advance incident %s; skipping it", incident_id)
         async with self._database.transaction() as tx:
             await runtime.set_moment(tx, runtime.LAST_TICK_AT, now)
         return advanced
@@ -87,11 +108,31 @@ class Sweeper:
             if person is None:  # pragma: no cover - the foreign key forbids it
                 raise LookupError(f"person {person_id} has a watch but no row")
             queued = await record_effects(
-                tx, person, transition.effects, now, self._offline_for(transition.effects)
+                tx,
+                person,
+                transition.effects,
+                now,
+                self._policy,
+                self._offline_for(transition.effects),
             )
-        self._broken.discard(person_id)
+        self._broken.discard(("watch", person_id))
         if queued:
             self._on_queued()
+        return 1
+
+    async def _escalate(self, incident_id: int, now: datetime) -> int:
+        try:
+            async with self._database.transaction() as tx:
+                incident = await incident_repository.load(tx, incident_id)
+                if incident is None:
+                    return 0
+                if not await alerting.advance_incident(tx, incident, now, self._policy):
+                    # Raising rolls back the rows queued above; the next tick decides anew.
+                    raise _LostRaceError
+        except _LostRaceError:
+            logger.info("incident %s changed meanwhile; next tick retries", incident_id)
+            return 0
+        self._on_queued()
         return 1
 
     def _offline_for(self, effects: tuple[Effect, ...]) -> datetime | None:

@@ -17,7 +17,10 @@ from telegram.ext import BaseHandler
 from bot.context import BotApplication, BotContext
 from bot.i18n import Translations
 from handlers import (
+    buttons,
     checkin,
+    contacts,
+    drill,
     errors,
     help,
     language,
@@ -34,7 +37,11 @@ from handlers import (
 def build_handlers(translations: Translations) -> list[BaseHandler[Update, BotContext, Any]]:
     """Return all handlers in the order PTB must try them."""
     return [
+        # Before start.build(): "/start <code>" opens an invitation.
+        *contacts.build(),
         start.build(),
+        drill.build(),
+        buttons.build(),
         help.build(),
         language.build(),
         *plans.build(),

@@ -32,5 +32,5 @@ async def identify(update: Update, context: BotContext) -> Sender | None:
     if user is None or message is None or user.is_bot:
         return None
     services = context.services
-    person = await services.people.meet(user.id, user.language_code)
+    person = await services.people.meet(user.id, user.language_code, user.full_name)
     return Sender(person, services.translations[person.language], message)

@@ -23,6 +23,10 @@ async def sos(update: Update, context: BotContext) -> None:
         )
     else:
         text = tr("🆘 Your SOS is already raised. When you are safe, check in with /ok.")
+    if not await context.services.contacts.contacts_of(sender.person):
+        text += "\n\n" + tr(
+            "You have no contacts yet, so nobody could be alerted. Invite one with /invite."
+        )
     await sender.message.reply_text(text)
 
 

@@ -6,6 +6,7 @@ from telegram import Update
 from telegram.ext import CommandHandler, filters
 
 from bot.context import BotContext
+from bot.core.contacts import ContactStatus
 from bot.core.watches import WatchState
 from bot.i18n import N_
 from handlers.phrases import describe_plan, next_deadline
@@ -39,6 +40,8 @@ async def status(update: Update, context: BotContext) -> None:
         else tr("off")
     )
     has_instructions = await services.lastknown.has_instructions(sender.person)
+    contacts = await services.contacts.contacts_of(sender.person)
+    unreachable = sum(1 for c in contacts if c.status is ContactStatus.UNREACHABLE)
     lines = [
         tr("State: {state}", state=tr(STATES[watch.state])),
         tr("Plan: {plan}", plan=describe_plan(watch, tr)),
@@ -46,7 +49,8 @@ async def status(update: Update, context: BotContext) -> None:
         tr("Grace: {grace}", grace=tr.duration(watch.grace)),
         tr("Reminder: {reminder}", reminder=reminder),
         tr("Last check-in: {last}", last=last),
-        tr("Contacts: {count}", count=0),
+        tr("Contacts: {count}", count=len(contacts))
+        + (tr(" ({count} unreachable)", count=unreachable) if unreachable else ""),
         tr("Emergency instructions: {state}", state=tr("set") if has_instructions else tr("none")),
         "",
         next_deadline(watch, tr, outcome.at),

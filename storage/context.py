@@ -86,3 +86,13 @@ async def load_instructions(tx: Transaction, person_id: int) -> str | None:
     """Return the person's instructions, if any."""
     row = await tx.fetch_one("SELECT body FROM instructions WHERE person_id = ?", (person_id,))
     return None if row is None else str(row["body"])
+
+
+async def latest_location(tx: Transaction, person_id: int, since: datetime) -> ContextItem | None:
+    """Return the most recently updated location item touched since ``since``."""
+    row = await tx.fetch_one(
+        "SELECT * FROM context_items WHERE person_id = ? AND kind = 'location' "
+        "AND updated_at >= ? ORDER BY updated_at DESC, id DESC LIMIT 1",
+        (person_id, to_db(since)),
+    )
+    return None if row is None else _item(row)

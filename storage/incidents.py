@@ -2,11 +2,38 @@
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import datetime
 
+from bot.core.incidents import Incident
 from bot.core.watches import AlertReason
 from storage.database import Transaction
-from storage.timestamps import to_db
+from storage.timestamps import from_db, to_db
+
+
+def _optional(value: str | None) -> datetime | None:
+    return None if value is None else from_db(value)
+
+
+def _db(value: datetime | None) -> str | None:
+    return None if value is None else to_db(value)
+
+
+def _incident(row: sqlite3.Row) -> Incident:
+    return Incident(
+        id=int(row["id"]),
+        person_id=int(row["person_id"]),
+        reason=AlertReason(row["reason"]),
+        due_at=from_db(row["due_at"]),
+        opened_at=from_db(row["opened_at"]),
+        offline_since=_optional(row["offline_since"]),
+        escalated_at=_optional(row["escalated_at"]),
+        repeats=int(row["repeats"]),
+        acknowledged_by=row["acknowledged_by"],
+        acknowledged_at=_optional(row["acknowledged_at"]),
+        closed_at=_optional(row["closed_at"]),
+        version=int(row["version"]),
+    )
 
 
 async def open_incident(
@@ -21,24 +48,69 @@ async def open_incident(
     return await tx.insert(
         "INSERT INTO incidents (person_id, reason, due_at, opened_at, offline_since) "
         "VALUES (?, ?, ?, ?, ?)",
+        (person_id, reason.value, to_db(due_at), to_db(now), _db(offline_since)),
+    )
+
+
+async def load(tx: Transaction, incident_id: int) -> Incident | None:
+    row = await tx.fetch_one("SELECT * FROM incidents WHERE id = ?", (incident_id,))
+    return None if row is None else _incident(row)
+
+
+async def save(tx: Transaction, incident: Incident, wake_at: datetime | None) -> bool:
+    """Write the incident if nobody changed it since it was read (compare-and-set)."""
+    changed = await tx.execute(
+        "UPDATE incidents SET escalated_at = ?, repeats = ?, acknowledged_by = ?, "
+        "acknowledged_at = ?, closed_at = ?, wake_at = ?, version = version + 1 "
+        "WHERE id = ? AND version = ?",
         (
-            person_id,
-            reason.value,
-            to_db(due_at),
-            to_db(now),
-            None if offline_since is None else to_db(offline_since),
+            _db(incident.escalated_at),
+            incident.repeats,
+            incident.acknowledged_by,
+            _db(incident.acknowledged_at),
+            _db(incident.closed_at),
+            _db(wake_at),
+            incident.id,
+            incident.version,
         ),
     )
+    return changed == 1
 
 
-async def close_open(tx: Transaction, person_id: int, now: datetime) -> list[int]:
-    """Close every open incident of ``person_id``; return their ids."""
+async def due(tx: Transaction, now: datetime, limit: int) -> list[int]:
+    """Return the ids of incidents whose escalation or repeat is due by ``now``."""
     rows = await tx.fetch_all(
-        "SELECT id FROM incidents WHERE person_id = ? AND closed_at IS NULL ORDER BY id",
-        (person_id,),
-    )
-    await tx.execute(
-        "UPDATE incidents SET closed_at = ? WHERE person_id = ? AND closed_at IS NULL",
-        (to_db(now), person_id),
+        "SELECT id FROM incidents WHERE wake_at IS NOT NULL AND wake_at <= ? "
+        "ORDER BY wake_at LIMIT ?",
+        (to_db(now), limit),
     )
     return [int(row["id"]) for row in rows]
+
+
+async def open_ones(tx: Transaction, person_id: int) -> list[Incident]:
+    rows = await tx.fetch_all(
+        "SELECT * FROM incidents WHERE person_id = ? AND closed_at IS NULL ORDER BY id",
+        (person_id,),
+    )
+    return [_incident(row) for row in rows]
+
+
+async def close_open(tx: Transaction, person_id: int, now: datetime) -> list[Incident]:
+    """Close every open incident of ``person_id``; return them as they were."""
+    open_incidents = await open_ones(tx, person_id)
+    await tx.execute(
+        "UPDATE incidents SET closed_at = ?, wake_at = NULL, version = version + 1 "
+        "WHERE person_id = ? AND closed_at IS NULL",
+        (to_db(now), person_id),
+    )
+    return open_incidents
+
+
+async def alerted_contacts(tx: Transaction, incident_id: int) -> list[int]:
+    """Return the ids of contacts an alert of this incident was queued for."""
+    rows = await tx.fetch_all(
+        "SELECT DISTINCT contact_id FROM outbox WHERE incident_id = ? AND kind = 'alert' "
+        "AND contact_id IS NOT NULL ORDER BY contact_id",
+        (incident_id,),
+    )
+    return [int(row["contact_id"]) for row in rows]

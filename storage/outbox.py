@@ -17,7 +17,9 @@ def _message(row: sqlite3.Row) -> OutboxMessage:
         id=int(row["id"]),
         person_id=int(row["person_id"]),
         incident_id=row["incident_id"],
-        chat_id=row["chat_id"],
+        contact_id=row["contact_id"],
+        drill_id=row["drill_id"],
+        chat_id=int(row["chat_id"]),
         kind=OutboxKind(row["kind"]),
         priority=int(row["priority"]),
         payload=json.loads(row["payload"]),
@@ -30,20 +32,31 @@ async def add(
     tx: Transaction,
     *,
     person_id: int,
-    chat_id: int | None,
+    chat_id: int,
     kind: OutboxKind,
     priority: int,
     payload: Mapping[str, str | None],
     now: datetime,
     incident_id: int | None = None,
+    contact_id: int | None = None,
+    drill_id: int | None = None,
+    after_id: int | None = None,
 ) -> int:
-    """Queue one message, ready to send at ``now``; return its id."""
+    """Queue one message, ready to send at ``now``; return its id.
+
+    ``after_id``: the row that must be sent (or have failed) before this one,
+    so an alert's location never arrives before the alert itself.
+    """
     return await tx.insert(
-        "INSERT INTO outbox (person_id, incident_id, chat_id, kind, priority, payload, "
-        "created_at, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO outbox (person_id, incident_id, contact_id, drill_id, after_id, chat_id, "
+        "kind, priority, payload, created_at, next_attempt_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             person_id,
             incident_id,
+            contact_id,
+            drill_id,
+            after_id,
             chat_id,
             kind.value,
             priority,
@@ -54,23 +67,27 @@ async def add(
     )
 
 
-async def next_ready(tx: Transaction, now: datetime) -> OutboxMessage | None:
-    """Return the most urgent pending message addressed to a chat and ready by ``now``."""
-    row = await tx.fetch_one(
-        "SELECT * FROM outbox WHERE status = 'pending' AND chat_id IS NOT NULL "
-        "AND next_attempt_at <= ? ORDER BY priority, next_attempt_at, id LIMIT 1",
-        (to_db(now),),
+async def ready(tx: Transaction, now: datetime, limit: int) -> list[OutboxMessage]:
+    """Return up to ``limit`` pending messages ready by ``now``, most urgent first,
+    at most one per chat (so one chat's messages keep their order), none whose
+    predecessor is still pending."""
+    rows = await tx.fetch_all(
+        "SELECT * FROM outbox AS o WHERE status = 'pending' AND next_attempt_at <= ? "
+        "AND (after_id IS NULL OR NOT EXISTS "
+        "(SELECT 1 FROM outbox AS p WHERE p.id = o.after_id AND p.status = 'pending')) "
+        "ORDER BY priority, next_attempt_at, id LIMIT ?",
+        (to_db(now), limit * 4),
     )
-    return None if row is None else _message(row)
-
-
-async def next_attempt_at(tx: Transaction) -> datetime | None:
-    """Return when the next pending message addressed to a chat becomes ready."""
-    row = await tx.fetch_one(
-        "SELECT MIN(next_attempt_at) AS at FROM outbox "
-        "WHERE status = 'pending' AND chat_id IS NOT NULL"
-    )
-    return None if row is None or row["at"] is None else from_db(row["at"])
+    chosen: list[OutboxMessage] = []
+    chats: set[int] = set()
+    for row in rows:
+        message = _message(row)
+        if message.chat_id not in chats:
+            chats.add(message.chat_id)
+            chosen.append(message)
+        if len(chosen) == limit:
+            break
+    return chosen
 
 
 async def mark_sent(

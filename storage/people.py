@@ -15,20 +15,25 @@ def _person(row: sqlite3.Row) -> Person:
         id=int(row["id"]),
         telegram_user_id=int(row["telegram_user_id"]),
         language=str(row["language"]),
+        display_name=str(row["display_name"]),
         created_at=from_db(row["created_at"]),
         seen_at=from_db(row["seen_at"]),
     )
 
 
-async def upsert(tx: Transaction, telegram_user_id: int, language: str, now: datetime) -> Person:
-    """Insert the person if new, else mark them seen; keep any language already chosen."""
+async def upsert(
+    tx: Transaction, telegram_user_id: int, language: str, display_name: str, now: datetime
+) -> Person:
+    """Insert the person if new, else mark them seen under their current name;
+    keep any language already chosen."""
     await tx.execute(
         """
-        INSERT INTO people (telegram_user_id, language, created_at, seen_at)
-        VALUES (?, ?, ?, ?)
-        ON CONFLICT (telegram_user_id) DO UPDATE SET seen_at = excluded.seen_at
+        INSERT INTO people (telegram_user_id, language, display_name, created_at, seen_at)
+        VALUES (?, ?, ?, ?, ?)
+        ON CONFLICT (telegram_user_id) DO UPDATE SET
+            seen_at = excluded.seen_at, display_name = excluded.display_name
         """,
-        (telegram_user_id, language, to_db(now), to_db(now)),
+        (telegram_user_id, language, display_name, to_db(now), to_db(now)),
     )
     row = await tx.fetch_one("SELECT * FROM people WHERE telegram_user_id = ?", (telegram_user_id,))
     if row is None:  # pragma: no cover - the statement above guarantees the row

@@ -47,9 +47,8 @@ async def watch_row(bot: RunningBot, user: SimUser) -> dict[str, Any]:
     return rows[0]
 
 
-async def outbox(bot: RunningBot, kind: str | None = None) -> list[dict[str, Any]]:
-    rows = await query(bot, "SELECT * FROM outbox ORDER BY id")
-    return [r for r in rows if kind is None or r["kind"] == kind]
+async def incidents(bot: RunningBot) -> list[dict[str, Any]]:
+    return await query(bot, "SELECT * FROM incidents ORDER BY id")
 
 
 @pytest.mark.parametrize("language", ["en", "ru", "tk"])
@@ -92,25 +91,23 @@ async def test_an_activist_sets_a_plan_checks_in_is_reminded_and_misses_the_dead
     bot.clock.set(datetime(2026, 3, 1, 22, 0, tzinfo=UTC))
     prompt = await user.next_message(timeout=10)
     assert prompt["text"].startswith("⚠️")
-    assert await outbox(bot, "alert") == []
+    assert await incidents(bot) == []
 
-    # Grace (30 minutes by default) ends: the alert is queued with the true due time.
+    # Grace (30 minutes by default) ends: the incident opens with the true due time.
     bot.clock.set(datetime(2026, 3, 1, 22, 30, tzinfo=UTC))
-    alerts = await eventually(lambda: outbox(bot, "alert"), what="the overdue alert")
-    assert len(alerts) == 1
-    payload = json.loads(alerts[0]["payload"])
-    assert payload["reason"] == "missed"
-    assert payload["due_at"] == "2026-03-01T22:00:00+00:00"
-    assert payload["offline_since"] is None
+    opened = await eventually(lambda: incidents(bot), what="the overdue alert")
+    assert len(opened) == 1
+    assert opened[0]["reason"] == "missed"
+    assert opened[0]["due_at"] == "2026-03-01T22:00:00.000000Z"
+    assert opened[0]["offline_since"] is None
     assert (await watch_row(bot, user))["state"] == "overdue"
 
-    # The activist checks in: the incident closes and an all-clear is queued.
+    # The activist checks in: the incident closes.
     reply = await say(user, "/ok")
     assert tr("Your contacts are being told that you are safe.") in reply
-    assert len(await outbox(bot, "all_clear")) == 1
-    incidents = await query(bot, "SELECT * FROM incidents")
-    assert len(incidents) == 1
-    assert incidents[0]["closed_at"] is not None
+    closed = await incidents(bot)
+    assert len(closed) == 1
+    assert closed[0]["closed_at"] == "2026-03-01T22:30:00.000000Z"
 
 
 async def test_pause_resumes_by_itself_and_says_so(bot: RunningBot) -> None:
@@ -140,16 +137,18 @@ async def test_resume_ends_a_pause_early_and_pause_needs_a_plan(bot: RunningBot)
     assert "at most 14 days" in await say(user, "/pause 30d")
 
 
-async def test_sos_queues_an_alert_for_every_contact_at_highest_priority(bot: RunningBot) -> None:
+async def test_sos_without_contacts_opens_an_incident_and_says_nobody_was_alerted(
+    bot: RunningBot,
+) -> None:
     user = bot.fake.add_user()
     await say(user, "/start")
-    assert (await say(user, "/sos")).startswith("🆘 SOS raised")
-    alerts = await outbox(bot, "alert")
-    assert len(alerts) == 1
-    assert alerts[0]["priority"] == 0
-    assert json.loads(alerts[0]["payload"])["reason"] == "sos"
+    reply = await say(user, "/sos")
+    assert reply.startswith("🆘 SOS raised")
+    assert "You have no contacts yet" in reply
+    opened = await incidents(bot)
+    assert [row["reason"] for row in opened] == ["sos"]
     assert (await say(user, "/sos")).startswith("🆘 Your SOS is already raised")
-    assert len(await outbox(bot, "alert")) == 1
+    assert len(await incidents(bot)) == 1
 
 
 async def test_messages_and_a_moving_live_location_are_kept_as_context(bot: RunningBot) -> None:

@@ -47,6 +47,7 @@ def test_the_shipped_settings_file_loads_and_matches_the_defaults() -> None:
     assert shipped.telegram == defaults.telegram
     assert shipped.scheduler == defaults.scheduler
     assert shipped.checkins == defaults.checkins
+    assert shipped.alerts == defaults.alerts
     assert shipped.security == defaults.security
     assert shipped.storage.path == REPO_SETTINGS.parent / "data/stillhere.sqlite3"
 
@@ -231,3 +232,21 @@ def test_bad_check_in_defaults_are_each_named(tmp_path: Path) -> None:
     )
     assert "[checkins] default_timezone: 'Mars/Base' is not an IANA zone name" in joined
     assert "[checkins] context_items: must be a positive whole number" in joined
+
+
+def test_alert_settings_are_read_and_checked(tmp_path: Path) -> None:
+    good = write(
+        tmp_path,
+        '[alerts]\nescalate_after = "5m"\nrepeat_every = "2m"\nrepeat_max = 0\n'
+        'invite_lifetime = "1h"\nquoted_messages = 3\nquote_length = 100\n',
+    )
+    alerts = load_settings(good, ENV).alerts
+    assert alerts.escalate_after == timedelta(minutes=5)
+    assert alerts.repeat_every == timedelta(minutes=2)
+    assert alerts.repeat_max == 0
+    assert alerts.invite_lifetime == timedelta(hours=1)
+    assert (alerts.quoted_messages, alerts.quote_length) == (3, 100)
+    bad = write(tmp_path, '[alerts]\nrepeat_max = -1\nquote_length = "long"\n')
+    joined = "\n".join(problems_of(bad, ENV))
+    assert "[alerts] repeat_max: must be a whole number, 0 or more" in joined
+    assert "[alerts] quote_length: must be a positive whole number" in joined

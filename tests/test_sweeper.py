@@ -8,11 +8,12 @@ from pathlib import Path
 
 import pytest
 
+from bot.alerting import policy_of
 from bot.checkins import CheckinService, Outcome
 from bot.core.people import Person
 from bot.core.watches import WatchState, tick
 from bot.people import PeopleService
-from bot.settings import CheckinSettings
+from bot.settings import AlertSettings, CheckinSettings
 from bot.sweeper import Sweeper
 from storage import outbox as outbox_repository
 from storage import watches as watch_repository
@@ -22,6 +23,7 @@ from tests.fake_clock import FakeClock
 
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 H = timedelta(hours=1)
+POLICY = policy_of(AlertSettings())
 
 
 class Stack:
@@ -29,8 +31,8 @@ class Stack:
         self.database = database
         self.clock = clock
         self.people = PeopleService(database, clock)
-        self.checkins = CheckinService(database, clock, CheckinSettings())
-        self.sweeper = Sweeper(database, clock)
+        self.checkins = CheckinService(database, clock, CheckinSettings(), POLICY)
+        self.sweeper = Sweeper(database, clock, POLICY)
 
     async def activist(self, telegram_user_id: int = 1001) -> Person:
         person = await self.people.meet(telegram_user_id, "en")
@@ -38,10 +40,14 @@ class Stack:
         assert isinstance(result, Outcome)
         return person
 
-    async def alerts(self, person: Person) -> list[dict[str, str | None]]:
+    async def alerts(self, person: Person) -> list[dict[str, object]]:
+        """Return the incidents opened about ``person``: what the contacts are alerted about."""
         async with self.database.snapshot() as tx:
-            rows = await outbox_repository.for_person(tx, person.id)
-        return [dict(row.payload) for row in rows if row.kind == "alert"]
+            rows = await tx.fetch_all(
+                "SELECT reason, due_at, offline_since FROM incidents WHERE person_id = ?",
+                (person.id,),
+            )
+        return [dict(row) for row in rows]
 
 
 @pytest.fixture
@@ -104,7 +110,7 @@ async def test_a_sweep_after_an_outage_alerts_once_with_the_due_time_and_the_out
     await stack.sweeper.sweep()  # the last tick before the bot went down
     # Down for two days; a new process starts and catches up.
     clock.advance(48 * H)
-    restarted = Sweeper(database, clock)
+    restarted = Sweeper(database, clock, POLICY)
     await restarted.start()
     assert await restarted.sweep() == 1
     assert await restarted.sweep() == 0
@@ -113,9 +119,8 @@ async def test_a_sweep_after_an_outage_alerts_once_with_the_due_time_and_the_out
     assert alerts == [
         {
             "reason": "missed",
-            "due_at": (T0 + 12 * H).isoformat(),
-            "last_checkin_at": None,
-            "offline_since": (T0 + H).isoformat(),
+            "due_at": "2026-03-01T21:00:00.000000Z",
+            "offline_since": "2026-03-01T10:00:00.000000Z",
         }
     ]
 

@@ -55,7 +55,8 @@ def refresh(template: Catalog, language: str) -> Catalog:
     catalog.obsolete.clear()
     if language == "en":
         for message in catalog:
-            if message.id and not message.string:
+            if message.id and not _translated(message.string):
+                # A plural entry's id is (singular, plural): English uses both as they are.
                 message.string = message.id
     return catalog
 

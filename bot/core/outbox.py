@@ -9,29 +9,56 @@ from enum import StrEnum
 
 
 class OutboxKind(StrEnum):
+    # To the activist.
     REMIND = "remind"
     PROMPT = "prompt"
     PAUSE_ENDED = "pause_ended"
+    CONTACT_UNREACHABLE = "contact_unreachable"
+    INVITE_ANSWERED = "invite_answered"
+    CONTACT_LEFT = "contact_left"
+    DRILL_CONFIRMED = "drill_confirmed"
+    # To contacts.
     ALERT = "alert"
+    ALERT_LOCATION = "alert_location"
+    ACKNOWLEDGED = "acknowledged"
     ALL_CLEAR = "all_clear"
+    DRILL = "drill"
+
+
+# Kinds addressed to the activist themselves; the rest go to a contact's chat.
+TO_ACTIVIST = frozenset(
+    {
+        OutboxKind.REMIND,
+        OutboxKind.PROMPT,
+        OutboxKind.PAUSE_ENDED,
+        OutboxKind.CONTACT_UNREACHABLE,
+        OutboxKind.INVITE_ANSWERED,
+        OutboxKind.CONTACT_LEFT,
+        OutboxKind.DRILL_CONFIRMED,
+    }
+)
 
 
 # Lower goes first. An SOS outranks everything; a reminder can always wait.
 PRIORITY_SOS = 0
 PRIORITY_ALERT = 10
 PRIORITY_ALL_CLEAR = 20
+# The activist must learn at once that a contact cannot be reached.
+PRIORITY_WARNING = 25
 PRIORITY_PROMPT = 30
 PRIORITY_NOTICE = 40
 
 
 @dataclass(frozen=True)
 class OutboxMessage:
-    """One message to send, addressed to a chat (or, if ``chat_id`` is None, to contacts)."""
+    """One message to send to one chat, on behalf of (or about) ``person_id``."""
 
     id: int
     person_id: int
     incident_id: int | None
-    chat_id: int | None
+    contact_id: int | None
+    drill_id: int | None
+    chat_id: int
     kind: OutboxKind
     priority: int
     # Moments as stored text, reasons and flags: never message content.

@@ -11,5 +11,6 @@ class Person:
     id: int
     telegram_user_id: int
     language: str
+    display_name: str
     created_at: datetime
     seen_at: datetime

@@ -1,0 +1,138 @@
+"""Render what contacts receive, and what the activist hears about their contacts.
+
+Plain text only (no parse mode), so the activist's own words are shown exactly
+as written and can never break the formatting.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.core.context import ContextItem, ContextKind
+from bot.core.incidents import Incident
+from bot.core.watches import AlertReason
+from bot.i18n import Translator, to_minutes
+
+
+@dataclass(frozen=True)
+class AlertView:
+    """Everything an alert shows, read in one snapshot when it is sent."""
+
+    name: str
+    zone: str
+    incident: Incident
+    last_checkin_at: datetime | None
+    items: list[ContextItem]
+    instructions: str | None
+    others_alerted: int
+    acknowledged_by: str | None
+    repeat: int
+    now: datetime
+
+
+def clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _when(tr: Translator, moment: datetime, view: AlertView) -> str:
+    return tr(
+        "{moment} ({zone}), {ago}",
+        moment=tr.moment(moment, view.zone),
+        zone=view.zone,
+        ago=tr.ago(view.now - moment),
+    )
+
+
+def _item_line(tr: Translator, item: ContextItem, view: AlertView, quote_length: int) -> str:
+    at = tr.moment(item.updated_at, view.zone)
+    body = item.body
+    if item.kind is ContextKind.TEXT:
+        return f"• {at} — “{clip(str(body.get('text', '')), quote_length)}”"
+    if item.kind is ContextKind.LOCATION:
+        return "• " + tr("{at} — 📍 location", at=at)
+    if item.kind is ContextKind.PHOTO:
+        caption = body.get("caption")
+        line = tr("{at} — 📷 photo", at=at)
+        return f"• {line}" + (f" “{clip(str(caption), quote_length)}”" if caption else "")
+    return "• " + tr("{at} — 🎤 voice note", at=at)
+
+
+def render_alert(tr: Translator, view: AlertView, quote_length: int) -> str:
+    """Return the alert text: who, why, since when, last words and place, instructions."""
+    incident = view.incident
+    lines: list[str] = []
+    if view.repeat:
+        lines.append(tr("🔁 Reminder {number}: still no news.", number=view.repeat))
+    if incident.reason is AlertReason.SOS:
+        lines.append(tr("🆘 SOS from {name}. They asked for help.", name=view.name))
+        lines.append(tr("SOS pressed: {when}", when=_when(tr, incident.due_at, view)))
+    else:
+        lines.append(tr("🚨 {name} missed a check-in.", name=view.name))
+        lines.append(tr("Check-in was due: {when}", when=_when(tr, incident.due_at, view)))
+    if view.last_checkin_at is None:
+        lines.append(tr("Last check-in: never"))
+    else:
+        lines.append(tr("Last check-in: {when}", when=_when(tr, view.last_checkin_at, view)))
+    if incident.offline_since is not None:
+        lines.append(
+            tr(
+                "⚠️ The bot was offline from {since}; this alert comes late.",
+                since=tr.moment(incident.offline_since, view.zone),
+            )
+        )
+    lines.append("")
+    if view.items:
+        lines.append(tr("Last messages, newest first:"))
+        lines += [_item_line(tr, item, view, quote_length) for item in view.items]
+    else:
+        lines.append(tr("They left no messages."))
+    location = next((i for i in view.items if i.kind is ContextKind.LOCATION), None)
+    if location is not None:
+        live_until = location.body.get("live_until")
+        is_live = isinstance(live_until, str) and datetime.fromisoformat(live_until) > view.now
+        age = tr.ago(view.now - location.updated_at)
+        lines.append(
+            tr("📍 Last location {ago}, still shared live. The map follows.", ago=age)
+            if is_live
+            else tr("📍 Last location {ago}. The map follows.", ago=age)
+        )
+    if view.instructions:
+        lines += ["", tr("Their instructions for an emergency:"), view.instructions]
+    lines.append("")
+    lines.append(
+        tr.plural(
+            "Also alerted: {count} other contact.",
+            "Also alerted: {count} other contacts.",
+            view.others_alerted,
+        )
+        if view.others_alerted
+        else tr("You are the only contact alerted so far.")
+    )
+    if view.acknowledged_by is not None:
+        lines.append(tr("🙋 {contact} is already taking care of it.", contact=view.acknowledged_by))
+    else:
+        lines.append(
+            tr("Press “I'm on it” if you are taking care of this; the others will be told.")
+        )
+    return "\n".join(lines)
+
+
+def render_acknowledged(tr: Translator, name: str, contact: str) -> str:
+    return tr("🙋 {contact} is taking care of the alert about {name}.", contact=contact, name=name)
+
+
+def render_all_clear(tr: Translator, name: str, incident: Incident, checked_in_at: datetime) -> str:
+    return tr(
+        "✅ All clear: {name} checked in. The alert lasted {duration}.",
+        name=name,
+        duration=tr.duration(to_minutes(checked_in_at - incident.opened_at)),
+    )
+
+
+def render_drill(tr: Translator, name: str) -> str:
+    return tr(
+        "🧪 DRILL — only a test, nothing is wrong. {name} is checking that alerts reach you. "
+        "Press the button to confirm you received it.",
+        name=name,
+    )

@@ -1,0 +1,193 @@
+"""Queue alerts to contacts: the first fan-out, escalation, repeats, acknowledgement, all-clear.
+
+Everything here runs inside the caller's transaction, next to the state change
+that causes it (invariant 2). Alerts are rendered only when sent, in each
+recipient's language, so a repeat carries the newest context.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime, timedelta
+
+from bot.core.contacts import Contact, ContactStatus
+from bot.core.incidents import AlertPolicy, Escalate, Incident, Repeat, advance, opened, wake_at
+from bot.core.outbox import (
+    PRIORITY_ALERT,
+    PRIORITY_ALL_CLEAR,
+    PRIORITY_SOS,
+    PRIORITY_WARNING,
+    OutboxKind,
+)
+from bot.core.people import Person
+from bot.core.watches import AlertReason
+from bot.settings import AlertSettings
+from storage import contacts as contact_repository
+from storage import context as context_repository
+from storage import incidents as incident_repository
+from storage import outbox as outbox_repository
+from storage.database import Transaction
+
+# A location older than this is not worth a map pin of its own in an alert.
+LOCATION_HORIZON = timedelta(days=7)
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.isoformat()
+
+
+def policy_of(settings: AlertSettings) -> AlertPolicy:
+    """Return the escalation policy the operator configured."""
+    return AlertPolicy(settings.escalate_after, settings.repeat_every, settings.repeat_max)
+
+
+def priority_of(reason: AlertReason) -> int:
+    return PRIORITY_SOS if reason is AlertReason.SOS else PRIORITY_ALERT
+
+
+async def queue_alert(
+    tx: Transaction, incident: Incident, contact: Contact, now: datetime, repeat: int = 0
+) -> int:
+    """Queue the alert text for one contact, and the last location right after it."""
+    priority = priority_of(incident.reason)
+    text_id = await outbox_repository.add(
+        tx,
+        person_id=incident.person_id,
+        incident_id=incident.id,
+        contact_id=contact.id,
+        chat_id=contact.chat_id,
+        kind=OutboxKind.ALERT,
+        priority=priority,
+        payload={"repeat": str(repeat)},
+        now=now,
+    )
+    location = await context_repository.latest_location(
+        tx, incident.person_id, now - LOCATION_HORIZON
+    )
+    if location is not None:
+        await outbox_repository.add(
+            tx,
+            person_id=incident.person_id,
+            incident_id=incident.id,
+            contact_id=contact.id,
+            chat_id=contact.chat_id,
+            kind=OutboxKind.ALERT_LOCATION,
+            priority=priority,
+            payload={},
+            now=now,
+            after_id=text_id,
+        )
+    return text_id
+
+
+async def open_alert(
+    tx: Transaction,
+    person: Person,
+    reason: AlertReason,
+    due_at: datetime,
+    now: datetime,
+    offline_since: datetime | None,
+    policy: AlertPolicy,
+) -> Incident:
+    """Open an incident and alert tier 1 (every tier for an SOS)."""
+    incident_id = await incident_repository.open_incident(
+        tx, person.id, reason, due_at, now, offline_since
+    )
+    incident = opened(
+        Incident(incident_id, person.id, reason, due_at, now, offline_since=offline_since)
+    )
+    for contact in await contact_repository.contacts_of(tx, person.id):
+        if contact.status is ContactStatus.ACTIVE and (
+            contact.tier == 1 or incident.escalated_at is not None
+        ):
+            await queue_alert(tx, incident, contact, now)
+    await incident_repository.save(tx, incident, wake_at(incident, policy))
+    return incident
+
+
+async def advance_incident(
+    tx: Transaction, incident: Incident, now: datetime, policy: AlertPolicy
+) -> bool:
+    """Escalate and repeat what is due; ``False`` if the incident changed meanwhile."""
+    updated, actions = advance(incident, now, policy)
+    alerted = set(await incident_repository.alerted_contacts(tx, incident.id))
+    contacts = [
+        c
+        for c in await contact_repository.contacts_of(tx, incident.person_id)
+        if c.status is ContactStatus.ACTIVE
+    ]
+    for action in actions:
+        if isinstance(action, Repeat):
+            for contact in contacts:
+                if contact.id in alerted:
+                    await queue_alert(tx, updated, contact, now, repeat=action.number)
+        elif isinstance(action, Escalate):
+            for contact in contacts:
+                if contact.tier == 2 and contact.id not in alerted:
+                    await queue_alert(tx, updated, contact, now)
+    # Compare-and-set: an acknowledgement or all-clear may have landed meanwhile.
+    return await incident_repository.save(tx, updated, wake_at(updated, policy))
+
+
+async def acknowledge(tx: Transaction, incident: Incident, contact: Contact, now: datetime) -> bool:
+    """Record that ``contact`` took the incident and tell the others; ``False`` if too late."""
+    if not incident.is_active:
+        return False
+    taken = replace(incident, acknowledged_by=contact.id, acknowledged_at=now)
+    if not await incident_repository.save(tx, taken, None):
+        return False
+    for other_id in await incident_repository.alerted_contacts(tx, incident.id):
+        other = await contact_repository.contact_by_id(tx, other_id)
+        if other is None or other.id == contact.id or other.status is not ContactStatus.ACTIVE:
+            continue
+        await outbox_repository.add(
+            tx,
+            person_id=incident.person_id,
+            incident_id=incident.id,
+            contact_id=other.id,
+            chat_id=other.chat_id,
+            kind=OutboxKind.ACKNOWLEDGED,
+            priority=priority_of(incident.reason),
+            payload={"by": str(contact.id)},
+            now=now,
+        )
+    return True
+
+
+async def all_clear(tx: Transaction, person: Person, checked_in_at: datetime) -> int:
+    """Close the person's open incidents and tell everyone alerted; return rows queued."""
+    queued = 0
+    for incident in await incident_repository.close_open(tx, person.id, checked_in_at):
+        for contact_id in await incident_repository.alerted_contacts(tx, incident.id):
+            contact = await contact_repository.contact_by_id(tx, contact_id)
+            if contact is None or contact.status is not ContactStatus.ACTIVE:
+                continue
+            await outbox_repository.add(
+                tx,
+                person_id=person.id,
+                incident_id=incident.id,
+                contact_id=contact.id,
+                chat_id=contact.chat_id,
+                kind=OutboxKind.ALL_CLEAR,
+                priority=PRIORITY_ALL_CLEAR,
+                payload={"checked_in_at": _iso(checked_in_at)},
+                now=checked_in_at,
+            )
+            queued += 1
+    return queued
+
+
+async def warn_unreachable(
+    tx: Transaction, person: Person, contact: Contact, now: datetime, reason: str
+) -> None:
+    """Tell the activist, in plain words, that a contact cannot be reached."""
+    await outbox_repository.add(
+        tx,
+        person_id=person.id,
+        contact_id=contact.id,
+        chat_id=person.telegram_user_id,
+        kind=OutboxKind.CONTACT_UNREACHABLE,
+        priority=PRIORITY_WARNING,
+        payload={"reason": reason, "contact": contact.display_name},
+        now=now,
+    )

@@ -1,0 +1,48 @@
+"""The one codec for inline-button ``callback_data``: encode, and parse-or-reject.
+
+Telegram returns callback data exactly as the bot set it, but a client can
+forge any string up to 64 bytes, so every button press is parsed here and
+anything else is rejected; handlers then check that the presser may act on
+the target.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Action(StrEnum):
+    ACCEPT_INVITE = "ia"
+    DECLINE_INVITE = "id"
+    ACKNOWLEDGE = "ak"
+    REMOVE_CONTACT = "rc"
+    LEAVE = "lv"
+    CONFIRM_DRILL = "dc"
+
+
+_FORMAT = re.compile(r"^(" + "|".join(a.value for a in Action) + r"):([1-9][0-9]{0,11})$")
+
+
+@dataclass(frozen=True)
+class Callback:
+    action: Action
+    target: int
+
+
+def encode(action: Action, target: int) -> str:
+    """Return the callback data for pressing ``action`` on row ``target``."""
+    if target <= 0:
+        raise ValueError("callback targets are row ids, always positive")
+    return f"{action.value}:{target}"
+
+
+def decode(data: str | None) -> Callback | None:
+    """Return the callback ``data`` stands for, or ``None`` for anything malformed."""
+    if data is None:
+        return None
+    match = _FORMAT.match(data)
+    if match is None:
+        return None
+    return Callback(Action(match.group(1)), int(match.group(2)))

@@ -1,0 +1,171 @@
+"""Contacts: ``/invite``, opening an invitation (``/start <code>``), ``/contacts``, ``/leave``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, Update
+from telegram.ext import BaseHandler, CommandHandler, filters
+
+from bot.callbacks import Action, encode
+from bot.contacts import InviteProblem
+from bot.context import BotContext
+from bot.core.contacts import ContactStatus
+from handlers.sender import identify
+
+
+async def invite(update: Update, context: BotContext) -> None:
+    sender = await identify(update, context)
+    if sender is None:
+        return
+    tr = sender.tr
+    argument = sender.argument or "1"
+    if argument not in ("1", "2"):
+        await sender.message.reply_text(
+            tr(
+                "Say which tier: /invite 1 for a first contact (alerted when grace ends), "
+                "/invite 2 for a second line (alerted later if nobody responds)."
+            )
+        )
+        return
+    invitation = await context.services.contacts.create_invite(sender.person, int(argument))
+    username = context.bot.username
+    await sender.message.reply_text(
+        tr(
+            "Send this link to the person you want as your tier {tier} contact. It works once "
+            "and expires {expires}.\n\n{link}\n\nTo make a group chat your contact, open this "
+            "one instead and choose the group:\n{group_link}",
+            tier=invitation.tier,
+            expires=tr.moment(invitation.expires_at, "UTC") + " UTC",
+            link=f"https://t.me/{username}?start={invitation.code}",
+            group_link=f"https://t.me/{username}?startgroup={invitation.code}",
+        ),
+        # A link preview would fetch the page: keep the code between us and Telegram.
+        link_preview_options=LinkPreviewOptions(is_disabled=True),
+    )
+
+
+async def open_invite(update: Update, context: BotContext) -> None:
+    """``/start <code>``, in a private chat or a group: offer to become a contact."""
+    sender = await identify(update, context)
+    chat = update.effective_chat
+    if sender is None or chat is None or not context.args:
+        return
+    tr = sender.tr
+    offer = await context.services.contacts.open_invite(
+        context.args[0], sender.person.telegram_user_id, chat.id
+    )
+    if offer is InviteProblem.OWN:
+        await sender.message.reply_text(
+            tr("This is your own invitation link. Send it to the person you want as a contact.")
+        )
+        return
+    if isinstance(offer, InviteProblem):
+        await sender.message.reply_text(
+            tr(
+                "This invitation link is not valid: it may have expired or been used already. "
+                "Ask the person who sent it for a new one."
+            )
+        )
+        return
+    buttons = InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    tr("✅ Accept"), callback_data=encode(Action.ACCEPT_INVITE, offer.invite_id)
+                )
+            ],
+            [
+                InlineKeyboardButton(
+                    tr("Decline"), callback_data=encode(Action.DECLINE_INVITE, offer.invite_id)
+                )
+            ],
+        ]
+    )
+    where = tr("in this group") if chat.type != chat.PRIVATE else tr("here")
+    await sender.message.reply_text(
+        tr(
+            "{name} asks you to be their emergency contact (tier {tier}). If they miss a "
+            "check-in or press SOS, an alert will come {where} with their last messages and "
+            "location, so you can act. Do you accept?",
+            name=offer.activist_name,
+            tier=offer.tier,
+            where=where,
+        ),
+        reply_markup=buttons,
+    )
+
+
+async def list_contacts(update: Update, context: BotContext) -> None:
+    sender = await identify(update, context)
+    if sender is None:
+        return
+    tr = sender.tr
+    contacts = await context.services.contacts.contacts_of(sender.person)
+    if not contacts:
+        await sender.message.reply_text(
+            tr("You have no contacts yet. Invite one with /invite: they must accept.")
+        )
+        return
+    lines = [tr("Your contacts:")]
+    buttons = []
+    for contact in contacts:
+        state = tr("active") if contact.status is ContactStatus.ACTIVE else tr("⚠️ unreachable")
+        kind = tr("group") if contact.is_group else tr("person")
+        lines.append(
+            tr(
+                "• {name} ({kind}), tier {tier}: {state}",
+                name=contact.display_name,
+                kind=kind,
+                tier=contact.tier,
+                state=state,
+            )
+        )
+        buttons.append(
+            [
+                InlineKeyboardButton(
+                    tr("Remove {name}", name=contact.display_name),
+                    callback_data=encode(Action.REMOVE_CONTACT, contact.id),
+                )
+            ]
+        )
+    await sender.message.reply_text("\n".join(lines), reply_markup=InlineKeyboardMarkup(buttons))
+
+
+async def leave(update: Update, context: BotContext) -> None:
+    """Offer to stop being a contact of each activist this chat watches over."""
+    sender = await identify(update, context)
+    chat = update.effective_chat
+    if sender is None or chat is None:
+        return
+    tr = sender.tr
+    watched = await context.services.contacts.watched_from(chat.id)
+    if not watched:
+        await sender.message.reply_text(tr("This chat is nobody's contact."))
+        return
+    buttons = [
+        [
+            InlineKeyboardButton(
+                tr("Stop being {name}'s contact", name=name),
+                callback_data=encode(Action.LEAVE, contact.id),
+            )
+        ]
+        for contact, name in watched
+    ]
+    await sender.message.reply_text(
+        tr("Whose contact do you want to stop being? They will be told."),
+        reply_markup=InlineKeyboardMarkup(buttons),
+    )
+
+
+def build() -> list[BaseHandler[Update, Any, Any]]:
+    private = filters.ChatType.PRIVATE
+    groups = filters.ChatType.GROUPS
+    return [
+        # Order matters: /start with a code opens an invitation; without one it
+        # is the welcome (handlers.start), which must come after this.
+        CommandHandler("start", open_invite, filters=private | groups, has_args=True),
+        CommandHandler("invite", invite, filters=private),
+        CommandHandler("contacts", list_contacts, filters=private),
+        CommandHandler("leave", leave, filters=private | groups),
+    ]

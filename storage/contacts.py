@@ -1,0 +1,149 @@
+"""Store invitations and contacts."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime
+
+from bot.core.contacts import Contact, ContactStatus, Invite
+from storage.database import Transaction
+from storage.timestamps import from_db, to_db
+
+
+def _invite(row: sqlite3.Row) -> Invite:
+    return Invite(
+        id=int(row["id"]),
+        person_id=int(row["person_id"]),
+        tier=int(row["tier"]),
+        expires_at=from_db(row["expires_at"]),
+        opened_by_user=row["opened_by_user"],
+        opened_in_chat=row["opened_in_chat"],
+        used_at=None if row["used_at"] is None else from_db(row["used_at"]),
+    )
+
+
+def _contact(row: sqlite3.Row) -> Contact:
+    return Contact(
+        id=int(row["id"]),
+        person_id=int(row["person_id"]),
+        chat_id=int(row["chat_id"]),
+        is_group=row["chat_type"] == "group",
+        display_name=str(row["display_name"]),
+        language=str(row["language"]),
+        tier=int(row["tier"]),
+        status=ContactStatus(row["status"]),
+    )
+
+
+async def add_invite(
+    tx: Transaction, person_id: int, tier: int, code_hash: str, now: datetime, expires_at: datetime
+) -> int:
+    return await tx.insert(
+        "INSERT INTO invites (person_id, tier, code_hash, created_at, expires_at) "
+        "VALUES (?, ?, ?, ?, ?)",
+        (person_id, tier, code_hash, to_db(now), to_db(expires_at)),
+    )
+
+
+async def invite_by_hash(tx: Transaction, code_hash: str) -> Invite | None:
+    row = await tx.fetch_one("SELECT * FROM invites WHERE code_hash = ?", (code_hash,))
+    return None if row is None else _invite(row)
+
+
+async def invite_by_id(tx: Transaction, invite_id: int) -> Invite | None:
+    row = await tx.fetch_one("SELECT * FROM invites WHERE id = ?", (invite_id,))
+    return None if row is None else _invite(row)
+
+
+async def mark_opened(tx: Transaction, invite_id: int, user_id: int, chat_id: int) -> None:
+    """Record who opened the link: only they may answer it, in that chat."""
+    await tx.execute(
+        "UPDATE invites SET opened_by_user = ?, opened_in_chat = ? WHERE id = ?",
+        (user_id, chat_id, invite_id),
+    )
+
+
+async def mark_used(tx: Transaction, invite_id: int, now: datetime) -> bool:
+    """Use the invitation once; ``False`` if it was already used (a double press)."""
+    changed = await tx.execute(
+        "UPDATE invites SET used_at = ? WHERE id = ? AND used_at IS NULL", (to_db(now), invite_id)
+    )
+    return changed == 1
+
+
+async def upsert_contact(
+    tx: Transaction,
+    *,
+    person_id: int,
+    chat_id: int,
+    is_group: bool,
+    display_name: str,
+    language: str,
+    tier: int,
+    now: datetime,
+) -> Contact:
+    """Make the chat a contact of the person (again), active, at ``tier``."""
+    await tx.execute(
+        "INSERT INTO contacts (person_id, chat_id, chat_type, display_name, language, tier, "
+        "status, created_at) VALUES (?, ?, ?, ?, ?, ?, 'active', ?) "
+        "ON CONFLICT (person_id, chat_id) DO UPDATE SET display_name = excluded.display_name, "
+        "language = excluded.language, tier = excluded.tier, status = 'active'",
+        (
+            person_id,
+            chat_id,
+            "group" if is_group else "private",
+            display_name,
+            language,
+            tier,
+            to_db(now),
+        ),
+    )
+    row = await tx.fetch_one(
+        "SELECT * FROM contacts WHERE person_id = ? AND chat_id = ?", (person_id, chat_id)
+    )
+    if row is None:  # pragma: no cover - the statement above guarantees the row
+        raise sqlite3.IntegrityError("contact vanished inside its own transaction")
+    return _contact(row)
+
+
+async def contacts_of(tx: Transaction, person_id: int) -> list[Contact]:
+    """Return the person's contacts, tier 1 first."""
+    rows = await tx.fetch_all(
+        "SELECT * FROM contacts WHERE person_id = ? ORDER BY tier, id", (person_id,)
+    )
+    return [_contact(row) for row in rows]
+
+
+async def contact_by_id(tx: Transaction, contact_id: int) -> Contact | None:
+    row = await tx.fetch_one("SELECT * FROM contacts WHERE id = ?", (contact_id,))
+    return None if row is None else _contact(row)
+
+
+async def contacts_in_chat(tx: Transaction, chat_id: int) -> list[Contact]:
+    """Return every contact row whose chat is ``chat_id`` (one per activist watched)."""
+    rows = await tx.fetch_all("SELECT * FROM contacts WHERE chat_id = ? ORDER BY id", (chat_id,))
+    return [_contact(row) for row in rows]
+
+
+async def remove_contact(tx: Transaction, contact_id: int) -> None:
+    await tx.execute("DELETE FROM contacts WHERE id = ?", (contact_id,))
+
+
+async def mark_unreachable(tx: Transaction, contact_id: int) -> bool:
+    """Mark the contact unreachable; ``True`` only when it was reachable until now."""
+    changed = await tx.execute(
+        "UPDATE contacts SET status = 'unreachable' WHERE id = ? AND status = 'active'",
+        (contact_id,),
+    )
+    return changed == 1
+
+
+async def move_chat(tx: Transaction, old_chat_id: int, new_chat_id: int) -> None:
+    """Follow a group that Telegram migrated to a supergroup."""
+    await tx.execute(
+        "UPDATE contacts SET chat_id = ? WHERE chat_id = ?", (new_chat_id, old_chat_id)
+    )
+    await tx.execute(
+        "UPDATE outbox SET chat_id = ? WHERE chat_id = ? AND status = 'pending'",
+        (new_chat_id, old_chat_id),
+    )

@@ -1,0 +1,236 @@
+"""Contacts and alerts end to end: invitations, the alert, acknowledgement, all-clear."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conditions import eventually
+from tests.conftest import RunningBot, make_settings, query, run_bot
+from tests.fake_clock import FakeClock
+from tests.fake_telegram import FakeTelegram, SimGroup, SimUser
+
+T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+DEADLINE = T0 + timedelta(hours=12)
+GRACE_ENDS = DEADLINE + timedelta(minutes=30)
+WORDS = "Police are here. If they find me, they will take me. I am hiding"
+ALERT_SETTINGS = '[alerts]\nescalate_after = "15m"\nrepeat_every = "10m"\nrepeat_max = 2\n'
+
+
+@pytest.fixture
+async def bot(fake_telegram: FakeTelegram, tmp_path: Path) -> AsyncIterator[RunningBot]:
+    settings = make_settings(tmp_path, fake_telegram.base_url, ALERT_SETTINGS)
+    async with run_bot(fake_telegram, settings, FakeClock(T0)) as running:
+        yield running
+
+
+async def say(user: SimUser, text: str) -> dict[str, Any]:
+    await user.send(text)
+    return await user.next_message(timeout=10)
+
+
+async def invite_code(activist: SimUser, tier: int = 1) -> str:
+    reply = await say(activist, f"/invite {tier}")
+    match = re.search(r"\?start=([A-Za-z0-9_-]+)", reply["text"])
+    assert match is not None, reply["text"]
+    return match.group(1)
+
+
+async def add_contact(activist: SimUser, contact: SimUser, tier: int = 1) -> None:
+    code = await invite_code(activist, tier)
+    offer = await say(contact, f"/start {code}")
+    assert "asks you to be their emergency contact" in offer["text"]
+    await contact.press(offer["message_id"], "✅ Accept")
+    notice = await activist.next_message(timeout=10)
+    assert notice["text"].startswith(f"✅ {contact.first_name}")
+
+
+async def add_group_contact(activist: SimUser, group: SimGroup, member: SimUser) -> None:
+    code = await invite_code(activist)
+    await group.send(member, f"/start@StillHereTestBot {code}")
+    offer = await group.next_message(timeout=10)
+    await group.press(member, offer["message_id"], "✅ Accept")
+    notice = await activist.next_message(timeout=10)
+    assert notice["text"].startswith("✅ Memorial duty")
+
+
+async def activist_with_plan(bot: RunningBot, name: str = "Azat") -> SimUser:
+    activist = bot.fake.add_user(first_name=name)
+    await say(activist, "/start")
+    await say(activist, "/every 12h")
+    await say(activist, "/remind off")
+    return activist
+
+
+async def sweep_at(bot: RunningBot, moment: datetime) -> None:
+    """Move the clock to ``moment`` and wait until a sweep has run at that time."""
+    bot.clock.set(moment)
+    stamp = moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+    async def swept() -> bool:
+        rows = await query(bot, "SELECT value FROM runtime WHERE key = 'last_tick_at'")
+        return bool(rows) and rows[0]["value"] >= stamp
+
+    await eventually(swept, what=f"a sweep at {stamp}")
+
+
+def sent_to(fake: FakeTelegram, chat_id: int, method: str = "sendMessage") -> list[Any]:
+    return [c for c in fake.calls_to(method, chat_id=chat_id) if c.status == 200]
+
+
+async def test_the_whole_story_alert_acknowledge_all_clear(bot: RunningBot) -> None:
+    azat = await activist_with_plan(bot)
+    dilbar = bot.fake.add_user(first_name="Dilbar")
+    merdan = bot.fake.add_user(first_name="Merdan")
+    group = bot.fake.add_group(title="Memorial duty", members=[merdan])
+    await add_contact(azat, dilbar)
+    await add_group_contact(azat, group, merdan)
+
+    assert (await say(azat, WORDS))["text"] == "📝 Kept for your contacts."
+    await azat.share_location(37.95, 58.38, live_period=6 * 3600)
+    await azat.next_message(timeout=10)
+    location_id = (
+        await query(bot, "SELECT telegram_message_id FROM context_items WHERE kind = 'location'")
+    )[0]["telegram_message_id"]
+    await azat.move_live_location(location_id, 37.9612, 58.3261)
+    await eventually(
+        lambda: query(bot, "SELECT 1 FROM context_items WHERE body LIKE '%37.9612%'"),
+        what="the live location's move",
+    )
+
+    # Azat misses the deadline; when grace ends both contacts are alerted.
+    bot.clock.set(DEADLINE)
+    await azat.next_message(timeout=10)  # the prompt to Azat himself
+    bot.clock.set(GRACE_ENDS)
+    for chat in (dilbar, group):
+        alert = await chat.next_message(timeout=10)
+        assert alert["text"].startswith("🚨 Azat missed a check-in.")
+        assert f"“{WORDS}”" in alert["text"]
+        assert "Also alerted: 1 other contact." in alert["text"]
+        location = await chat.next_message(timeout=10)
+        assert location["location"]["latitude"] == pytest.approx(37.9612)
+        assert location["location"]["longitude"] == pytest.approx(58.3261)
+    for chat_id in (dilbar.id, group.id):
+        calls = sent_to(bot.fake, chat_id) + sent_to(bot.fake, chat_id, "sendLocation")
+        alert_calls = [c for c in calls if c.params.get("protect_content")]
+        assert len(alert_calls) == 2
+
+    # Dilbar takes it; the group is told who.
+    alert_id = next(m for m in dilbar.messages if (m.text or "").startswith("🚨")).message_id
+    await dilbar.press(alert_id, "🙋 I'm on it")
+    told = await group.next_message(timeout=10)
+    assert told["text"] == "🙋 Dilbar is taking care of the alert about Azat."
+    # A second press is harmless: answered, nobody told again.
+    incident_id = (await query(bot, "SELECT id FROM incidents"))[0]["id"]
+    since = len(bot.fake.calls)
+    await dilbar.press_raw(alert_id, f"ak:{incident_id}")
+    answer = await bot.fake.wait_for_call("answerCallbackQuery", since=since)
+    assert answer.params["text"] == "Dilbar is already on it."
+
+    # No repeats and no escalation follow an acknowledgement.
+    messages_before = (len(dilbar.messages), len(group.messages))
+    await sweep_at(bot, GRACE_ENDS + timedelta(hours=1))
+    assert (len(dilbar.messages), len(group.messages)) == messages_before
+
+    # Azat checks in: both hear the all-clear with how long it lasted.
+    await say(azat, "/ok")
+    for chat in (dilbar, group):
+        clear = await chat.next_message(timeout=10)
+        assert clear["text"].startswith("✅ All clear: Azat checked in.")
+
+
+async def test_tier_two_hears_when_nobody_acknowledges_and_repeats_stop_at_the_cap(
+    bot: RunningBot,
+) -> None:
+    azat = await activist_with_plan(bot)
+    first = bot.fake.add_user(first_name="Dilbar")
+    lawyer = bot.fake.add_user(first_name="Lawyer")
+    await add_contact(azat, first, tier=1)
+    await add_contact(azat, lawyer, tier=2)
+    await sweep_at(bot, GRACE_ENDS)
+    assert (await first.next_message(timeout=10))["text"].startswith("🚨")
+    assert sent_to(bot.fake, lawyer.id) == [] or all(
+        not (c.params.get("text") or "").startswith("🚨") for c in sent_to(bot.fake, lawyer.id)
+    )
+    # Ten minutes: the first repeat, to tier 1 only.
+    await sweep_at(bot, GRACE_ENDS + timedelta(minutes=10))
+    assert (await first.next_message(timeout=10))["text"].startswith("🔁 Reminder 1")
+    # Fifteen minutes: tier 2 is alerted.
+    await sweep_at(bot, GRACE_ENDS + timedelta(minutes=15))
+    escalated = await lawyer.next_message(timeout=10)
+    assert escalated["text"].startswith("🚨 Azat missed a check-in.")
+    # Twenty minutes: the second (last) repeat, to both.
+    await sweep_at(bot, GRACE_ENDS + timedelta(minutes=20))
+    assert (await first.next_message(timeout=10))["text"].startswith("🔁 Reminder 2")
+    assert (await lawyer.next_message(timeout=10))["text"].startswith("🔁 Reminder 2")
+    # The cap is reached: nothing more, however long it lasts.
+    counts = (len(first.messages), len(lawyer.messages))
+    await sweep_at(bot, GRACE_ENDS + timedelta(hours=5))
+    assert (len(first.messages), len(lawyer.messages)) == counts
+
+
+async def test_sos_reaches_every_tier_at_once(bot: RunningBot) -> None:
+    azat = await activist_with_plan(bot)
+    first = bot.fake.add_user(first_name="Dilbar")
+    lawyer = bot.fake.add_user(first_name="Lawyer")
+    await add_contact(azat, first, tier=1)
+    await add_contact(azat, lawyer, tier=2)
+    reply = await say(azat, "/sos")
+    assert reply["text"].startswith("🆘 SOS raised")
+    for contact in (first, lawyer):
+        alert = await contact.next_message(timeout=10)
+        assert alert["text"].startswith("🆘 SOS from Azat.")
+
+
+async def test_faults_delay_one_contact_without_holding_back_the_others(bot: RunningBot) -> None:
+    azat = await activist_with_plan(bot)
+    limited = bot.fake.add_user(first_name="Limited")
+    flaky = bot.fake.add_user(first_name="Flaky")
+    gone = bot.fake.add_user(first_name="Gone")
+    steady = bot.fake.add_user(first_name="Steady")
+    for contact in (limited, flaky, gone, steady):
+        await add_contact(azat, contact)
+    gone.block_bot()
+    bot.fake.inject_fault("sendMessage", chat_id=limited.id, kind="retry_after", retry_after=5)
+    bot.fake.inject_fault("sendMessage", chat_id=flaky.id, kind="bad_gateway", times=2)
+
+    await sweep_at(bot, GRACE_ENDS)
+    assert (await steady.next_message(timeout=10))["text"].startswith("🚨")
+    warning = await azat.next_message(timeout=10)
+    assert warning["text"].startswith("⚠️ Your contact Gone cannot be reached")
+    contacts = await query(bot, "SELECT display_name, status FROM contacts ORDER BY id")
+    assert {r["display_name"]: r["status"] for r in contacts}["Gone"] == "unreachable"
+
+    # Telegram asked Limited's message to wait 5 s.
+    await sweep_at(bot, GRACE_ENDS + timedelta(seconds=5))
+    assert (await limited.next_message(timeout=10))["text"].startswith("🚨")
+    # Backoff: 2 s after the first 502, then 4 s after the second.
+    await sweep_at(bot, GRACE_ENDS + timedelta(seconds=30))
+    assert (await flaky.next_message(timeout=10))["text"].startswith("🚨")
+    statuses = [
+        c.status
+        for c in bot.fake.calls_to("sendMessage", chat_id=flaky.id)
+        if str(c.params.get("text", "")).startswith("🚨")
+    ]
+    assert statuses == [502, 502, 200]
+
+
+async def test_a_group_that_became_a_supergroup_is_followed(bot: RunningBot) -> None:
+    azat = await activist_with_plan(bot)
+    merdan = bot.fake.add_user(first_name="Merdan")
+    group = bot.fake.add_group(title="Memorial duty", members=[merdan])
+    await add_group_contact(azat, group, merdan)
+    old_id = group.id
+    new_id = group.migrate_to_supergroup()
+    await sweep_at(bot, GRACE_ENDS)
+    alert = await group.next_message(timeout=10)
+    assert alert["chat"]["id"] == new_id
+    assert alert["text"].startswith("🚨 Azat missed a check-in.")
+    rows = await query(bot, "SELECT chat_id FROM contacts")
+    assert [row["chat_id"] for row in rows] == [new_id]
+    assert new_id != old_id
