@@ -148,3 +148,9 @@ def test_moments_are_written_in_the_persons_language() -> None:
     assert "14:05" in turkmen
     assert "mar" in turkmen
     assert len({english, russian, turkmen}) == 3
+
+
+def test_the_english_catalog_says_exactly_what_the_code_says() -> None:
+    for message in entries("en"):
+        forms = (message.id,) if isinstance(message.id, str) else tuple(message.id)
+        assert tuple(translations_of(message)) == forms, message.id
