@@ -22,8 +22,10 @@ from bot.checkins import CheckinService
 from bot.clock import Clock
 from bot.contacts import ContactService
 from bot.context import BotApplication, BotContext, BotData, Services
+from bot.crypto import KeyUnusableError
 from bot.delivery import DeliveryWorker
 from bot.i18n import Translations
+from bot.keys import unlock
 from bot.lastknown import LastKnownService
 from bot.people import PeopleService
 from bot.settings import Settings
@@ -82,6 +84,10 @@ async def serve(settings: Settings, clock: Clock, stop: asyncio.Event) -> None:
     database = await Database.open(settings.storage.path)
     try:
         await apply_migrations(database, clock)
+        try:
+            await unlock(database, settings)
+        except KeyUnusableError as error:
+            raise StartupError(str(error)) from None
         translations = Translations()
         requests = (HTTPXRequest(), HTTPXRequest())
         application = build_application(settings, requests)

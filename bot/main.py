@@ -17,10 +17,12 @@ from pathlib import Path
 
 from bot.app import StartupError, serve
 from bot.clock import SystemClock
+from bot.crypto import KeyUnusableError
+from bot.keys import rotate
 from bot.logs import configure_logging
 from bot.settings import Settings, SettingsError, load_settings
-from storage.database import StorageError
-from storage.migrations import MigrationError
+from storage.database import Database, StorageError
+from storage.migrations import MigrationError, apply_migrations
 
 logger = logging.getLogger("bot")
 
@@ -33,6 +35,14 @@ DEFAULT_CONFIG = Path("settings.toml")
 def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
     """Run the bot and return the process exit code."""
     parser = argparse.ArgumentParser(prog="python -m bot", description="Run the Still Here bot.")
+    parser.add_argument(
+        "command",
+        nargs="?",
+        choices=("run", "rotate-key"),
+        default="run",
+        help="run the bot (default), or re-encrypt the database under a new key "
+        "(stop the bot first)",
+    )
     parser.add_argument(
         "--config",
         type=Path,
@@ -49,9 +59,20 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         print(_describe(error, config), file=sys.stderr)
         return EXIT_CONFIG
 
-    configure_logging(settings.logging.level, [settings.token.reveal()])
+    secrets = [settings.token.reveal()] + ([settings.key.reveal()] if settings.key else [])
+    configure_logging(settings.logging.level, secrets)
     try:
-        asyncio.run(_run_until_signal(settings))
+        if args.command == "rotate-key":
+            rewritten = asyncio.run(_rotate_key(settings))
+            print(
+                f"Re-encrypted {rewritten} values. The new key is in "
+                f"{settings.security.key_file}: back it up now; the old key no longer works."
+            )
+        else:
+            asyncio.run(_run_until_signal(settings))
+    except KeyUnusableError as error:
+        logger.error("cannot use the encryption key: %s", error)
+        return EXIT_CONFIG
     except (StartupError, StorageError, MigrationError) as error:
         logger.error("cannot start: %s", error)
         return EXIT_CONFIG
@@ -69,6 +90,16 @@ def _describe(error: SettingsError, config: Path | None) -> str:
     lines = [f"Still Here cannot start: {len(error.problems)} problem(s) {source}:"]
     lines += [f"  - {problem}" for problem in error.problems]
     return "\n".join(lines)
+
+
+async def _rotate_key(settings: Settings) -> int:
+    clock = SystemClock()
+    database = await Database.open(settings.storage.path)
+    try:
+        await apply_migrations(database, clock)
+        return await rotate(database, settings, clock)
+    finally:
+        await database.close()
 
 
 async def _run_until_signal(settings: Settings) -> None:

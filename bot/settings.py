@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -104,6 +104,8 @@ class AlertSettings:
 @dataclass(frozen=True)
 class SecuritySettings:
     admins: frozenset[int] = frozenset()
+    # The encryption key's file, created on first start; STILLHERE_KEY_FILE overrides it.
+    key_file: Path = Path("data/stillhere.key")
 
 
 @dataclass(frozen=True)
@@ -114,6 +116,8 @@ class LoggingSettings:
 @dataclass(frozen=True)
 class Settings:
     token: Secret
+    # The encryption key itself when given as STILLHERE_KEY (else read from key_file).
+    key: Secret | None = None
     telegram: TelegramSettings = TelegramSettings()
     storage: StorageSettings = StorageSettings()
     scheduler: SchedulerSettings = SchedulerSettings()
@@ -236,7 +240,7 @@ _SCHEMA: dict[str, tuple[type[Any], dict[str, Converter]]] = {
             "quote_length": _positive_int,
         },
     ),
-    "security": (SecuritySettings, {"admins": _admins}),
+    "security": (SecuritySettings, {"admins": _admins, "key_file": _path}),
     "logging": (LoggingSettings, {"level": _log_level}),
 }
 
@@ -270,17 +274,24 @@ def load_settings(path: Path | None, environ: Mapping[str, str]) -> Settings:
         else:
             sections[name] = _convert_section(name, value, problems)
 
-    if "storage" in sections and path is not None:
-        # A relative database path is relative to the settings file, not to
-        # whatever directory the bot happened to be started from.
-        stored: StorageSettings = sections["storage"]
-        if not stored.path.is_absolute():
-            sections["storage"] = StorageSettings(path=path.parent / stored.path)
+    base = path.parent if path is not None else Path()
+    # Relative paths are relative to the settings file, not to whatever
+    # directory the bot happened to be started from.
+    storage: StorageSettings = sections.get("storage", StorageSettings())
+    sections["storage"] = replace(storage, path=base / storage.path)
+    security: SecuritySettings = sections.get("security", SecuritySettings())
+    key_file = environ.get("STILLHERE_KEY_FILE", "").strip()
+    sections["security"] = replace(
+        security, key_file=Path(key_file) if key_file else base / security.key_file
+    )
+    key_text = environ.get("STILLHERE_KEY", "").strip()
+    if key_text and key_file:
+        problems.append("set either STILLHERE_KEY or STILLHERE_KEY_FILE, not both")
 
     token = _read_token(environ, problems)
     if problems or token is None:
         raise SettingsError(problems or [MISSING_TOKEN_HELP])
-    return Settings(token=token, **sections)
+    return Settings(token=token, key=Secret(key_text) if key_text else None, **sections)
 
 
 def _convert_section(name: str, table: dict[str, Any], problems: list[str]) -> Any:

@@ -6,6 +6,7 @@ import sqlite3
 from datetime import datetime
 
 from bot.core.contacts import Contact, ContactStatus, Invite
+from storage import sealing
 from storage.database import Transaction
 from storage.timestamps import from_db, to_db
 
@@ -22,13 +23,14 @@ def _invite(row: sqlite3.Row) -> Invite:
     )
 
 
-def _contact(row: sqlite3.Row) -> Contact:
+def _contact(tx: Transaction, row: sqlite3.Row) -> Contact:
+    person_id, chat_id = int(row["person_id"]), int(row["chat_id"])
     return Contact(
         id=int(row["id"]),
         person_id=int(row["person_id"]),
         chat_id=int(row["chat_id"]),
         is_group=row["chat_type"] == "group",
-        display_name=str(row["display_name"]),
+        display_name=tx.unseal(row["display_name"], sealing.contact_name(person_id, chat_id)),
         language=str(row["language"]),
         tier=int(row["tier"]),
         status=ContactStatus(row["status"]),
@@ -92,7 +94,7 @@ async def upsert_contact(
             person_id,
             chat_id,
             "group" if is_group else "private",
-            display_name,
+            tx.seal(display_name, sealing.contact_name(person_id, chat_id)),
             language,
             tier,
             to_db(now),
@@ -103,7 +105,7 @@ async def upsert_contact(
     )
     if row is None:  # pragma: no cover - the statement above guarantees the row
         raise sqlite3.IntegrityError("contact vanished inside its own transaction")
-    return _contact(row)
+    return _contact(tx, row)
 
 
 async def contacts_of(tx: Transaction, person_id: int) -> list[Contact]:
@@ -111,18 +113,18 @@ async def contacts_of(tx: Transaction, person_id: int) -> list[Contact]:
     rows = await tx.fetch_all(
         "SELECT * FROM contacts WHERE person_id = ? ORDER BY tier, id", (person_id,)
     )
-    return [_contact(row) for row in rows]
+    return [_contact(tx, row) for row in rows]
 
 
 async def contact_by_id(tx: Transaction, contact_id: int) -> Contact | None:
     row = await tx.fetch_one("SELECT * FROM contacts WHERE id = ?", (contact_id,))
-    return None if row is None else _contact(row)
+    return None if row is None else _contact(tx, row)
 
 
 async def contacts_in_chat(tx: Transaction, chat_id: int) -> list[Contact]:
     """Return every contact row whose chat is ``chat_id`` (one per activist watched)."""
     rows = await tx.fetch_all("SELECT * FROM contacts WHERE chat_id = ? ORDER BY id", (chat_id,))
-    return [_contact(row) for row in rows]
+    return [_contact(tx, row) for row in rows]
 
 
 async def remove_contact(tx: Transaction, contact_id: int) -> None:
@@ -140,9 +142,16 @@ async def mark_unreachable(tx: Transaction, contact_id: int) -> bool:
 
 async def move_chat(tx: Transaction, old_chat_id: int, new_chat_id: int) -> None:
     """Follow a group that Telegram migrated to a supergroup."""
-    await tx.execute(
-        "UPDATE contacts SET chat_id = ? WHERE chat_id = ?", (new_chat_id, old_chat_id)
-    )
+    for contact in await contacts_in_chat(tx, old_chat_id):
+        # The name is bound to the chat id: seal it again for the new one.
+        await tx.execute(
+            "UPDATE contacts SET chat_id = ?, display_name = ? WHERE id = ?",
+            (
+                new_chat_id,
+                tx.seal(contact.display_name, sealing.contact_name(contact.person_id, new_chat_id)),
+                contact.id,
+            ),
+        )
     await tx.execute(
         "UPDATE outbox SET chat_id = ? WHERE chat_id = ? AND status = 'pending'",
         (new_chat_id, old_chat_id),

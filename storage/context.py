@@ -8,15 +8,17 @@ from collections.abc import Mapping
 from datetime import datetime
 
 from bot.core.context import ContextItem, ContextKind
+from storage import sealing
 from storage.database import Transaction
 from storage.timestamps import from_db, to_db
 
 
-def _item(row: sqlite3.Row) -> ContextItem:
+def _item(tx: Transaction, row: sqlite3.Row) -> ContextItem:
+    identity = sealing.context_body(int(row["person_id"]), int(row["telegram_message_id"]))
     return ContextItem(
         telegram_message_id=int(row["telegram_message_id"]),
         kind=ContextKind(row["kind"]),
-        body=json.loads(row["body"]),
+        body=json.loads(tx.unseal(row["body"], identity)),
         created_at=from_db(row["created_at"]),
         updated_at=from_db(row["updated_at"]),
     )
@@ -40,7 +42,7 @@ async def record(
             person_id,
             telegram_message_id,
             kind.value,
-            json.dumps(dict(body)),
+            tx.seal(json.dumps(dict(body)), sealing.context_body(person_id, telegram_message_id)),
             to_db(now),
             to_db(now),
         ),
@@ -64,7 +66,7 @@ async def recent(tx: Transaction, person_id: int, since: datetime, limit: int) -
         "ORDER BY updated_at DESC, id DESC LIMIT ?",
         (person_id, to_db(since), limit),
     )
-    return [_item(row) for row in rows]
+    return [_item(tx, row) for row in rows]
 
 
 async def set_instructions(tx: Transaction, person_id: int, text: str, now: datetime) -> None:
@@ -73,7 +75,7 @@ async def set_instructions(tx: Transaction, person_id: int, text: str, now: date
         "INSERT INTO instructions (person_id, body, updated_at) VALUES (?, ?, ?) "
         "ON CONFLICT (person_id) DO UPDATE SET body = excluded.body, "
         "updated_at = excluded.updated_at",
-        (person_id, text, to_db(now)),
+        (person_id, tx.seal(text, sealing.instructions_body(person_id)), to_db(now)),
     )
 
 
@@ -85,7 +87,7 @@ async def clear_instructions(tx: Transaction, person_id: int) -> bool:
 async def load_instructions(tx: Transaction, person_id: int) -> str | None:
     """Return the person's instructions, if any."""
     row = await tx.fetch_one("SELECT body FROM instructions WHERE person_id = ?", (person_id,))
-    return None if row is None else str(row["body"])
+    return None if row is None else tx.unseal(row["body"], sealing.instructions_body(person_id))
 
 
 async def latest_location(tx: Transaction, person_id: int, since: datetime) -> ContextItem | None:
@@ -95,4 +97,4 @@ async def latest_location(tx: Transaction, person_id: int, since: datetime) -> C
         "AND updated_at >= ? ORDER BY updated_at DESC, id DESC LIMIT 1",
         (person_id, to_db(since)),
     )
-    return None if row is None else _item(row)
+    return None if row is None else _item(tx, row)

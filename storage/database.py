@@ -22,6 +22,8 @@ from typing import Any
 
 import aiosqlite
 
+from bot.crypto import Sealer
+
 Params = Iterable[Any] | dict[str, Any]
 
 
@@ -32,8 +34,22 @@ class StorageError(Exception):
 class Transaction:
     """Run statements inside one open transaction; obtained from :class:`Database`."""
 
-    def __init__(self, connection: aiosqlite.Connection) -> None:
+    def __init__(self, connection: aiosqlite.Connection, sealer: Sealer | None) -> None:
         self._connection = connection
+        self._sealer = sealer
+
+    def seal(self, plaintext: str, identity: str) -> str:
+        """Encrypt a value for storage, bound to its row's ``identity``."""
+        return self._require_sealer().seal(plaintext, identity)
+
+    def unseal(self, stored: str, identity: str) -> str:
+        """Decrypt a stored value of the row ``identity``."""
+        return self._require_sealer().open(stored, identity)
+
+    def _require_sealer(self) -> Sealer:
+        if self._sealer is None:
+            raise StorageError("the database was opened without the encryption key")
+        return self._sealer
 
     async def execute(self, sql: str, params: Params = ()) -> int:
         """Run one statement and return the number of rows it changed."""
@@ -74,14 +90,19 @@ class Transaction:
 class Database:
     """Own the connection and hand out transactions one at a time."""
 
-    def __init__(self, connection: aiosqlite.Connection, path: Path) -> None:
+    def __init__(self, connection: aiosqlite.Connection, path: Path, sealer: Sealer | None) -> None:
         self._connection = connection
         self._lock = asyncio.Lock()
+        self._sealer = sealer
         self.path = path
 
     @classmethod
-    async def open(cls, path: Path) -> Database:
-        """Open (creating its folder if needed) and configure the database at ``path``."""
+    async def open(cls, path: Path, sealer: Sealer | None = None) -> Database:
+        """Open (creating its folder if needed) and configure the database at ``path``.
+
+        Without a ``sealer`` the database can be migrated and inspected, but no
+        encrypted column can be written or read.
+        """
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             # isolation_level=None: the sqlite3 module must not open transactions
@@ -100,13 +121,19 @@ class Database:
             # FULL: a committed alert survives a power cut, not only a crash.
             await connection.execute("PRAGMA synchronous=FULL")
             await connection.execute("PRAGMA busy_timeout=5000")
+            # Deleted content (a /wipe, pruned context) is overwritten, not left in free pages.
+            await connection.execute("PRAGMA secure_delete=ON")
         except sqlite3.Error as error:
             await connection.close()
             raise StorageError(f"the file at {path} is not a usable database: {error}") from None
         except StorageError:
             await connection.close()
             raise
-        return cls(connection, path)
+        return cls(connection, path, sealer)
+
+    def use_sealer(self, sealer: Sealer) -> None:
+        """Seal and open values with ``sealer`` from now on (set once the key is verified)."""
+        self._sealer = sealer
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Transaction]:
@@ -116,7 +143,7 @@ class Database:
             # then writes cannot fail halfway with SQLITE_BUSY.
             await self._connection.execute("BEGIN IMMEDIATE")
             try:
-                yield Transaction(self._connection)
+                yield Transaction(self._connection, self._sealer)
             except BaseException:
                 await self._connection.execute("ROLLBACK")
                 raise
@@ -128,7 +155,7 @@ class Database:
         async with self._lock:
             await self._connection.execute("BEGIN DEFERRED")
             try:
-                yield Transaction(self._connection)
+                yield Transaction(self._connection, self._sealer)
             finally:
                 # Nothing to keep: a snapshot ends the same way whether or not
                 # the reader raised.

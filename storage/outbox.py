@@ -8,11 +8,13 @@ from collections.abc import Mapping
 from datetime import datetime
 
 from bot.core.outbox import OutboxKind, OutboxMessage
+from storage import sealing
 from storage.database import Transaction
 from storage.timestamps import from_db, to_db
 
 
-def _message(row: sqlite3.Row) -> OutboxMessage:
+def _message(tx: Transaction, row: sqlite3.Row) -> OutboxMessage:
+    identity = sealing.outbox_payload(int(row["person_id"]), str(row["kind"]))
     return OutboxMessage(
         id=int(row["id"]),
         person_id=int(row["person_id"]),
@@ -22,7 +24,7 @@ def _message(row: sqlite3.Row) -> OutboxMessage:
         chat_id=int(row["chat_id"]),
         kind=OutboxKind(row["kind"]),
         priority=int(row["priority"]),
-        payload=json.loads(row["payload"]),
+        payload=json.loads(tx.unseal(row["payload"], identity)),
         attempts=int(row["attempts"]),
         created_at=from_db(row["created_at"]),
     )
@@ -60,7 +62,9 @@ async def add(
             chat_id,
             kind.value,
             priority,
-            json.dumps(dict(payload), sort_keys=True),
+            tx.seal(
+                json.dumps(dict(payload), sort_keys=True), sealing.outbox_payload(person_id, kind)
+            ),
             to_db(now),
             to_db(now),
         ),
@@ -81,7 +85,7 @@ async def ready(tx: Transaction, now: datetime, limit: int) -> list[OutboxMessag
     chosen: list[OutboxMessage] = []
     chats: set[int] = set()
     for row in rows:
-        message = _message(row)
+        message = _message(tx, row)
         if message.chat_id not in chats:
             chats.add(message.chat_id)
             chosen.append(message)
@@ -121,4 +125,4 @@ async def mark_failed(tx: Transaction, message_id: int, error: str) -> None:
 async def for_person(tx: Transaction, person_id: int) -> list[OutboxMessage]:
     """Return every message queued because of ``person_id``, oldest first."""
     rows = await tx.fetch_all("SELECT * FROM outbox WHERE person_id = ? ORDER BY id", (person_id,))
-    return [_message(row) for row in rows]
+    return [_message(tx, row) for row in rows]

@@ -6,16 +6,21 @@ import sqlite3
 from datetime import datetime
 
 from bot.core.people import Person
+from storage import sealing
 from storage.database import Transaction
 from storage.timestamps import from_db, to_db
 
 
-def _person(row: sqlite3.Row) -> Person:
+def _person(tx: Transaction, row: sqlite3.Row) -> Person:
     return Person(
         id=int(row["id"]),
         telegram_user_id=int(row["telegram_user_id"]),
         language=str(row["language"]),
-        display_name=str(row["display_name"]),
+        display_name=tx.unseal(
+            row["display_name"], sealing.person_name(int(row["telegram_user_id"]))
+        )
+        if row["display_name"]
+        else "",
         created_at=from_db(row["created_at"]),
         seen_at=from_db(row["seen_at"]),
     )
@@ -33,18 +38,24 @@ async def upsert(
         ON CONFLICT (telegram_user_id) DO UPDATE SET
             seen_at = excluded.seen_at, display_name = excluded.display_name
         """,
-        (telegram_user_id, language, display_name, to_db(now), to_db(now)),
+        (
+            telegram_user_id,
+            language,
+            tx.seal(display_name, sealing.person_name(telegram_user_id)),
+            to_db(now),
+            to_db(now),
+        ),
     )
     row = await tx.fetch_one("SELECT * FROM people WHERE telegram_user_id = ?", (telegram_user_id,))
     if row is None:  # pragma: no cover - the statement above guarantees the row
         raise sqlite3.IntegrityError("person vanished inside its own transaction")
-    return _person(row)
+    return _person(tx, row)
 
 
 async def by_id(tx: Transaction, person_id: int) -> Person | None:
     """Return the person with internal id ``person_id``."""
     row = await tx.fetch_one("SELECT * FROM people WHERE id = ?", (person_id,))
-    return None if row is None else _person(row)
+    return None if row is None else _person(tx, row)
 
 
 async def set_language(tx: Transaction, person_id: int, language: str) -> None:

@@ -6,13 +6,17 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from bot.app import serve
+from bot.crypto import Sealer, decode_key
 from bot.settings import Settings, TelegramSettings, load_settings
+from storage import contacts as contact_repository
+from storage import context as context_repository
 from storage.database import Database
 from tests.fake_clock import FakeClock
 from tests.fake_telegram import FakeTelegram
@@ -21,6 +25,7 @@ from tests.fake_telegram.fixtures import fake_telegram
 __all__ = ["fake_telegram"]
 
 TEST_TOKEN = "123:TEST"
+T_ANY = datetime(2000, 1, 1, tzinfo=UTC)
 
 
 def make_settings(tmp_path: Path, base_url: str, toml: str = "") -> Settings:
@@ -84,3 +89,37 @@ async def query(
     finally:
         await database.close()
     return [dict(row) for row in rows]
+
+
+def sealer_of(bot: RunningBot | Path) -> Sealer:
+    """Return the sealer made from a bot's key file (the test reads what the bot wrote)."""
+    key_file = bot if isinstance(bot, Path) else bot.settings.security.key_file
+    return Sealer(decode_key(key_file.read_text("ascii"), str(key_file)))
+
+
+async def context_bodies(bot: RunningBot) -> list[tuple[str, dict[str, Any]]]:
+    """Return every kept context item, oldest first, as (kind, decrypted body)."""
+    database = await Database.open(bot.settings.storage.path, sealer_of(bot))
+    try:
+        async with database.snapshot() as tx:
+            rows = await tx.fetch_all("SELECT person_id FROM context_items GROUP BY person_id")
+            items = []
+            for row in rows:
+                found = await context_repository.recent(tx, row["person_id"], T_ANY, 10_000)
+                items += [(i.created_at, i.telegram_message_id, i) for i in found]
+    finally:
+        await database.close()
+    items.sort(key=lambda entry: (entry[0], entry[1]))
+    return [(str(item.kind), dict(item.body)) for _, _, item in items]
+
+
+async def contact_names(bot: RunningBot) -> dict[str, str]:
+    """Return the bot's contacts as {decrypted name: status}."""
+    database = await Database.open(bot.settings.storage.path, sealer_of(bot))
+    try:
+        async with database.snapshot() as tx:
+            rows = await tx.fetch_all("SELECT id FROM contacts ORDER BY id")
+            contacts = [await contact_repository.contact_by_id(tx, row["id"]) for row in rows]
+    finally:
+        await database.close()
+    return {c.display_name: str(c.status) for c in contacts if c is not None}

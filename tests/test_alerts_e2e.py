@@ -11,7 +11,14 @@ from typing import Any
 import pytest
 
 from tests.conditions import eventually
-from tests.conftest import RunningBot, make_settings, query, run_bot
+from tests.conftest import (
+    RunningBot,
+    contact_names,
+    context_bodies,
+    make_settings,
+    query,
+    run_bot,
+)
 from tests.fake_clock import FakeClock
 from tests.fake_telegram import FakeTelegram, SimGroup, SimUser
 
@@ -92,16 +99,18 @@ async def test_the_whole_story_alert_acknowledge_all_clear(bot: RunningBot) -> N
     await add_group_contact(azat, group, merdan)
 
     assert (await say(azat, WORDS))["text"] == "📝 Kept for your contacts."
+    await say(azat, "/instructions Call lawyer Begench, number in my notebook")
     await azat.share_location(37.95, 58.38, live_period=6 * 3600)
     await azat.next_message(timeout=10)
     location_id = (
         await query(bot, "SELECT telegram_message_id FROM context_items WHERE kind = 'location'")
     )[0]["telegram_message_id"]
     await azat.move_live_location(location_id, 37.9612, 58.3261)
-    await eventually(
-        lambda: query(bot, "SELECT 1 FROM context_items WHERE body LIKE '%37.9612%'"),
-        what="the live location's move",
-    )
+
+    async def moved() -> bool:
+        return any(body.get("latitude") == 37.9612 for _, body in await context_bodies(bot))
+
+    await eventually(moved, what="the live location's move")
 
     # Azat misses the deadline; when grace ends both contacts are alerted.
     bot.clock.set(DEADLINE)
@@ -112,6 +121,7 @@ async def test_the_whole_story_alert_acknowledge_all_clear(bot: RunningBot) -> N
         assert alert["text"].startswith("🚨 Azat missed a check-in.")
         assert f"“{WORDS}”" in alert["text"]
         assert "Also alerted: 1 other contact." in alert["text"]
+        assert "Call lawyer Begench, number in my notebook" in alert["text"]
         location = await chat.next_message(timeout=10)
         assert location["location"]["latitude"] == pytest.approx(37.9612)
         assert location["location"]["longitude"] == pytest.approx(58.3261)
@@ -142,6 +152,23 @@ async def test_the_whole_story_alert_acknowledge_all_clear(bot: RunningBot) -> N
     for chat in (dilbar, group):
         clear = await chat.next_message(timeout=10)
         assert clear["text"].startswith("✅ All clear: Azat checked in.")
+
+    # A stolen copy of the database (with its write-ahead log) shows none of it.
+    path = bot.settings.storage.path
+    stolen = b"".join(
+        p.read_bytes() for p in (path, path.with_name(path.name + "-wal")) if p.exists()
+    )
+    for secret in (
+        WORDS,
+        "Police",
+        "Begench",
+        "37.9612",
+        "58.3261",
+        "Azat",
+        "Dilbar",
+        "Memorial duty",
+    ):
+        assert secret.encode() not in stolen, secret
 
 
 async def test_tier_two_hears_when_nobody_acknowledges_and_repeats_stop_at_the_cap(
@@ -203,8 +230,7 @@ async def test_faults_delay_one_contact_without_holding_back_the_others(bot: Run
     assert (await steady.next_message(timeout=10))["text"].startswith("🚨")
     warning = await azat.next_message(timeout=10)
     assert warning["text"].startswith("⚠️ Your contact Gone cannot be reached")
-    contacts = await query(bot, "SELECT display_name, status FROM contacts ORDER BY id")
-    assert {r["display_name"]: r["status"] for r in contacts}["Gone"] == "unreachable"
+    assert (await contact_names(bot))["Gone"] == "unreachable"
 
     # Telegram asked Limited's message to wait 5 s.
     await sweep_at(bot, GRACE_ENDS + timedelta(seconds=5))

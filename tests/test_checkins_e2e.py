@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -14,7 +13,7 @@ from bot.i18n import Translations
 from bot.keyboards import CHECKIN_LABEL
 from storage.database import Database
 from tests.conditions import eventually
-from tests.conftest import RunningBot, make_settings, query, run_bot
+from tests.conftest import RunningBot, context_bodies, make_settings, query, run_bot
 from tests.fake_clock import FakeClock
 from tests.fake_telegram import FakeTelegram, SimUser
 
@@ -163,18 +162,15 @@ async def test_messages_and_a_moving_live_location_are_kept_as_context(bot: Runn
     await user.move_live_location(location_id, 37.96, 58.40)
 
     async def moved() -> dict[str, Any] | None:
-        rows = await query(
-            bot, "SELECT body FROM context_items WHERE telegram_message_id = ?", (location_id,)
-        )
-        body: dict[str, Any] = json.loads(rows[0]["body"])
-        return body if body["latitude"] == 37.96 else None
+        locations = [body for kind, body in await context_bodies(bot) if kind == "location"]
+        return locations[0] if locations and locations[0]["latitude"] == 37.96 else None
 
     body = await eventually(moved, what="the live location's move")
     assert body["longitude"] == 58.40
     assert body["live_until"] is not None
-    items = await query(bot, "SELECT kind, body FROM context_items ORDER BY id")
-    assert [item["kind"] for item in items] == ["text", "location"]
-    assert json.loads(items[0]["body"])["text"] == text
+    items = await context_bodies(bot)
+    assert [kind for kind, _ in items] == ["text", "location"]
+    assert items[0][1]["text"] == text
 
     await user.send_photo(caption="the van outside")
     assert (await user.next_message(timeout=10))["text"] == "📝 Kept for your contacts."
@@ -192,10 +188,7 @@ async def test_context_keeps_only_the_newest_items(
         user = bot.fake.add_user()
         for number in range(5):
             await say(user, f"note {number}")
-        texts = [
-            json.loads(row["body"])["text"]
-            for row in await query(bot, "SELECT body FROM context_items ORDER BY id")
-        ]
+        texts = [body["text"] for _, body in await context_bodies(bot)]
     assert texts == ["note 2", "note 3", "note 4"]
 
 
@@ -233,8 +226,8 @@ async def test_bad_inputs_get_a_clear_translated_answer(bot: RunningBot, languag
     assert await say(user, long_text) == tr(
         "📝 Kept for your contacts, clipped to the first {limit} characters.", limit=4096
     )
-    rows = await query(bot, "SELECT body FROM context_items")
-    assert len(json.loads(rows[0]["body"])["text"]) == 4096
+    [(_, body)] = await context_bodies(bot)
+    assert len(body["text"]) == 4096
 
 
 async def test_time_zone_and_daily_times_set_the_deadline_in_local_time(bot: RunningBot) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import RunningBot, make_settings, query, run_bot
+from tests.conftest import RunningBot, contact_names, make_settings, query, run_bot
 from tests.fake_clock import FakeClock
 from tests.fake_telegram import FakeTelegram
 from tests.test_alerts_e2e import add_contact, invite_code, say
@@ -45,8 +45,7 @@ async def test_expired_used_random_and_malformed_codes_all_get_the_same_answer(
         reply = await say(stranger, f"/start {code}")
         assert reply["text"] == NOT_VALID
         assert "Azat" not in reply["text"]
-    contacts = await query(bot, "SELECT display_name FROM contacts")
-    assert [row["display_name"] for row in contacts] == ["Friend"]
+    assert list(await contact_names(bot)) == ["Friend"]
 
 
 async def test_only_the_person_who_opened_the_link_can_accept_it(bot: RunningBot) -> None:
@@ -110,8 +109,7 @@ async def test_contacts_list_remove_and_leave(bot: RunningBot) -> None:
     since = len(bot.fake.calls)
     await azat.press(listing["message_id"], "Remove Merdan")
     await bot.fake.wait_for_call("answerCallbackQuery", since=since)
-    names = [r["display_name"] for r in await query(bot, "SELECT display_name FROM contacts")]
-    assert names == ["Dilbar"]
+    assert list(await contact_names(bot)) == ["Dilbar"]
 
     offer = await say(dilbar, "/leave")
     await dilbar.press(offer["message_id"], "Stop being Azat's contact")

@@ -14,6 +14,7 @@ from telegram.request import HTTPXRequest
 
 from bot.core.outbox import PRIORITY_NOTICE, PRIORITY_PROMPT, OutboxKind
 from bot.core.people import Person
+from bot.crypto import Sealer, new_key
 from bot.delivery import DeliveryWorker
 from bot.i18n import Translations
 from bot.people import PeopleService
@@ -60,20 +61,22 @@ class Harness:
 
 @pytest.fixture
 async def harness(fake_telegram: FakeTelegram, tmp_path: Path) -> AsyncIterator[Harness]:
-    database = await Database.open(tmp_path / "bot.sqlite3")
-    clock = FakeClock(T0)
-    await apply_migrations(database, clock)
-    user = fake_telegram.add_user()
-    await user.send("/start")  # the chat is started: the bot may write to it
-    person = await PeopleService(database, clock).meet(user.id, "en")
+    database = await Database.open(tmp_path / "bot.sqlite3", Sealer(new_key()))
     # A short read timeout so the "slow" fault makes the client give up.
-    request = HTTPXRequest(read_timeout=0.5)
-    bot = Bot(TEST_TOKEN, base_url=fake_telegram.base_url, request=request)
-    await bot.initialize()
-    worker = DeliveryWorker(database, clock, bot, Translations(), "UTC", poll_interval=1)
-    yield Harness(database, clock, worker, fake_telegram, user, person)
-    await bot.shutdown()
-    await database.close()
+    bot = Bot(TEST_TOKEN, base_url=fake_telegram.base_url, request=HTTPXRequest(read_timeout=0.5))
+    try:
+        clock = FakeClock(T0)
+        await apply_migrations(database, clock)
+        user = fake_telegram.add_user()
+        await user.send("/start")  # the chat is started: the bot may write to it
+        person = await PeopleService(database, clock).meet(user.id, "en")
+        await bot.initialize()
+        worker = DeliveryWorker(database, clock, bot, Translations(), "UTC", poll_interval=1)
+        yield Harness(database, clock, worker, fake_telegram, user, person)
+    finally:
+        # An open database keeps a worker thread alive: close it whatever happened.
+        await bot.shutdown()
+        await database.close()
 
 
 async def test_a_row_is_marked_sent_with_the_message_id_telegram_returned(harness: Harness) -> None:

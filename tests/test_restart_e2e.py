@@ -66,10 +66,10 @@ async def test_a_deadline_missed_while_the_bot_was_killed_is_alerted_once_after_
             assert from_db(opened[0]["due_at"]) == due_at
             assert from_db(opened[0]["offline_since"]) <= due_at
             # Let the restarted sweeper tick a few more times: still one alert.
-            seen = await query(database, "SELECT value FROM runtime")
+            seen = await query(database, "SELECT value FROM runtime WHERE key = 'last_tick_at'")
 
             async def ticked_twice() -> bool:
-                now = await query(database, "SELECT value FROM runtime")
+                now = await query(database, "SELECT value FROM runtime WHERE key = 'last_tick_at'")
                 return from_db(now[0]["value"]) >= from_db(seen[0]["value"]) + timedelta(seconds=2)
 
             await eventually(ticked_twice, timeout=20, what="two more sweeps")

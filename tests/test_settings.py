@@ -48,7 +48,8 @@ def test_the_shipped_settings_file_loads_and_matches_the_defaults() -> None:
     assert shipped.scheduler == defaults.scheduler
     assert shipped.checkins == defaults.checkins
     assert shipped.alerts == defaults.alerts
-    assert shipped.security == defaults.security
+    assert shipped.security.admins == defaults.security.admins
+    assert shipped.security.key_file == REPO_SETTINGS.parent / "data/stillhere.key"
     assert shipped.storage.path == REPO_SETTINGS.parent / "data/stillhere.sqlite3"
 
 
@@ -250,3 +251,17 @@ def test_alert_settings_are_read_and_checked(tmp_path: Path) -> None:
     joined = "\n".join(problems_of(bad, ENV))
     assert "[alerts] repeat_max: must be a whole number, 0 or more" in joined
     assert "[alerts] quote_length: must be a positive whole number" in joined
+
+
+def test_the_key_comes_from_the_environment_or_a_key_file(tmp_path: Path) -> None:
+    settings = load_settings(None, ENV | {"STILLHERE_KEY": "abc"})
+    assert settings.key is not None
+    assert settings.key.reveal() == "abc"
+    assert "abc" not in repr(settings)
+    named = load_settings(None, ENV | {"STILLHERE_KEY_FILE": "/run/secrets/key"})
+    assert named.key is None
+    assert named.security.key_file == Path("/run/secrets/key")
+    both = ENV | {"STILLHERE_KEY": "abc", "STILLHERE_KEY_FILE": "/k"}
+    assert problems_of(None, both) == ["set either STILLHERE_KEY or STILLHERE_KEY_FILE, not both"]
+    relative = write(tmp_path, '[security]\nkey_file = "secret/bot.key"\n')
+    assert load_settings(relative, ENV).security.key_file == tmp_path / "secret/bot.key"

@@ -12,6 +12,7 @@ from bot.alerting import policy_of
 from bot.checkins import CheckinService, Outcome
 from bot.core.people import Person
 from bot.core.watches import WatchState, tick
+from bot.crypto import Sealer, new_key
 from bot.people import PeopleService
 from bot.settings import AlertSettings, CheckinSettings
 from bot.sweeper import Sweeper
@@ -52,7 +53,7 @@ class Stack:
 
 @pytest.fixture
 async def stack(tmp_path: Path) -> AsyncIterator[Stack]:
-    database = await Database.open(tmp_path / "bot.sqlite3")
+    database = await Database.open(tmp_path / "bot.sqlite3", Sealer(new_key()))
     clock = FakeClock(T0)
     await apply_migrations(database, clock)
     built = Stack(database, clock)
@@ -100,7 +101,7 @@ async def test_of_two_writers_with_the_same_version_exactly_one_wins(stack: Stac
 async def test_a_sweep_after_an_outage_alerts_once_with_the_due_time_and_the_outage(
     tmp_path: Path,
 ) -> None:
-    database = await Database.open(tmp_path / "bot.sqlite3")
+    database = await Database.open(tmp_path / "bot.sqlite3", Sealer(new_key()))
     clock = FakeClock(T0)
     await apply_migrations(database, clock)
     stack = Stack(database, clock)

@@ -1,0 +1,116 @@
+"""Which columns are sealed, the identity each value is bound to, and whole-database resealing.
+
+The repositories seal and open values with these identities; key rotation and
+the first start after encryption arrived walk the same list, so a column cannot
+be sealed in one place and forgotten in the other.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from bot.crypto import SealBrokenError, Sealer
+from storage.database import Transaction
+
+KEY_CHECK = "key_check"
+_KEY_CHECK_TEXT = "Still Here key check"
+_KEY_CHECK_IDENTITY = "runtime.key_check"
+
+
+def context_body(person_id: int, telegram_message_id: int) -> str:
+    return f"context_items.body:{person_id}:{telegram_message_id}"
+
+
+def instructions_body(person_id: int) -> str:
+    return f"instructions.body:{person_id}"
+
+
+def person_name(telegram_user_id: int) -> str:
+    return f"people.display_name:{telegram_user_id}"
+
+
+def contact_name(person_id: int, chat_id: int) -> str:
+    return f"contacts.display_name:{person_id}:{chat_id}"
+
+
+def outbox_payload(person_id: int, kind: str) -> str:
+    return f"outbox.payload:{person_id}:{kind}"
+
+
+@dataclass(frozen=True)
+class SealedColumn:
+    table: str
+    column: str
+    key: str
+    identity: Callable[[sqlite3.Row], str]
+
+
+SEALED_COLUMNS = (
+    SealedColumn(
+        "context_items",
+        "body",
+        "id",
+        lambda r: context_body(int(r["person_id"]), int(r["telegram_message_id"])),
+    ),
+    SealedColumn(
+        "instructions", "body", "person_id", lambda r: instructions_body(int(r["person_id"]))
+    ),
+    SealedColumn("people", "display_name", "id", lambda r: person_name(int(r["telegram_user_id"]))),
+    SealedColumn(
+        "contacts",
+        "display_name",
+        "id",
+        lambda r: contact_name(int(r["person_id"]), int(r["chat_id"])),
+    ),
+    SealedColumn(
+        "outbox", "payload", "id", lambda r: outbox_payload(int(r["person_id"]), str(r["kind"]))
+    ),
+)
+
+
+async def key_fits(tx: Transaction, sealer: Sealer) -> bool | None:
+    """Return whether ``sealer`` opens this database's key check (``None``: none yet)."""
+    row = await tx.fetch_one("SELECT value FROM runtime WHERE key = ?", (KEY_CHECK,))
+    if row is None:
+        return None
+    try:
+        return sealer.open(str(row["value"]), _KEY_CHECK_IDENTITY) == _KEY_CHECK_TEXT
+    except SealBrokenError:
+        return False
+
+
+async def reseal_all(tx: Transaction, old: Sealer | None, new: Sealer) -> int:
+    """Re-encrypt every sealed value under ``new`` and record the new key check.
+
+    ``old`` is the key the values are sealed with now; ``None`` means they may
+    still be plaintext (a database from before encryption), which is sealed as is.
+    Returns how many values were rewritten. Runs inside the caller's transaction:
+    all or nothing.
+    """
+    rewritten = 0
+    for spec in SEALED_COLUMNS:
+        rows = await tx.fetch_all(f"SELECT * FROM {spec.table}")  # noqa: S608 -- fixed names
+        for row in rows:
+            value = row[spec.column]
+            if value is None:
+                continue
+            identity = spec.identity(row)
+            if Sealer.is_sealed(value):
+                if old is None:
+                    raise SealBrokenError(f"{spec.table}.{spec.column} is sealed under another key")
+                plaintext = old.open(value, identity)
+            else:
+                plaintext = str(value)
+            await tx.execute(
+                f"UPDATE {spec.table} SET {spec.column} = ? WHERE {spec.key} = ?",  # noqa: S608
+                (new.seal(plaintext, identity), row[spec.key]),
+            )
+            rewritten += 1
+    await tx.execute(
+        "INSERT INTO runtime (key, value) VALUES (?, ?) "
+        "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        (KEY_CHECK, new.seal(_KEY_CHECK_TEXT, _KEY_CHECK_IDENTITY)),
+    )
+    return rewritten
