@@ -131,6 +131,11 @@ class Database:
             raise
         return cls(connection, path, sealer)
 
+    async def set_foreign_keys(self, *, enabled: bool) -> None:
+        """Switch foreign-key enforcement (outside any transaction, where SQLite allows it)."""
+        async with self._lock:
+            await self._connection.execute(f"PRAGMA foreign_keys={'ON' if enabled else 'OFF'}")
+
     def use_sealer(self, sealer: Sealer) -> None:
         """Seal and open values with ``sealer`` from now on (set once the key is verified)."""
         self._sealer = sealer

@@ -20,6 +20,8 @@ from storage.timestamps import to_db
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 _FILE_NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
+# A migration whose first line is this runs with foreign keys off.
+_FOREIGN_KEYS_OFF = "-- foreign_keys: off"
 
 _CREATE_RECORD_TABLE = """
 CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -116,11 +118,17 @@ async def apply_migrations(
     for migration in migrations:
         if migration.version in recorded:
             continue
-        statements = split_statements(migration.sql)
+        # Rebuilding a table (the only way to change a constraint in SQLite)
+        # needs foreign keys off, or dropping the old table would cascade.
+        keys_off = migration.sql.startswith(_FOREIGN_KEYS_OFF)
+        if keys_off:
+            await database.set_foreign_keys(enabled=False)
         try:
             async with database.transaction() as tx:
-                for statement in statements:
+                for statement in split_statements(migration.sql):
                     await tx.execute(statement)
+                if keys_off and await tx.fetch_all("PRAGMA foreign_key_check"):
+                    raise sqlite3.IntegrityError("the migration broke a foreign key")
                 await tx.execute(
                     "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
                     (migration.version, migration.name, to_db(clock.now())),
@@ -130,5 +138,8 @@ async def apply_migrations(
                 f"migration {migration.version:04d}_{migration.name} failed and was rolled "
                 f"back: {error}"
             ) from None
+        finally:
+            if keys_off:
+                await database.set_foreign_keys(enabled=True)
         applied.append(migration.version)
     return applied

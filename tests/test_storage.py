@@ -211,3 +211,36 @@ async def test_interleaved_transactions_never_see_each_others_uncommitted_work(
         await writer
     # The reader waited for the writer's transaction to end, and saw its rollback.
     assert await read == 0
+
+
+async def test_rebuilding_a_table_with_foreign_keys_off_keeps_the_rows_that_point_to_it(
+    database: Database, tmp_path: Path
+) -> None:
+    early = tmp_path / "early"
+    early.mkdir()
+    for migration in load_migrations()[:3]:
+        name = f"{migration.version:04d}_{migration.name}.sql"
+        (early / name).write_text(migration.sql, encoding="utf-8")
+    await apply_migrations(database, FakeClock(), early)
+    async with database.transaction() as tx:
+        await tx.execute(
+            "INSERT INTO people (telegram_user_id, language, created_at, seen_at) "
+            "VALUES (1, 'en', 'x', 'x')"
+        )
+        await tx.execute(
+            "INSERT INTO incidents (person_id, reason, due_at, opened_at) "
+            "VALUES (1, 'sos', 'a', 'b')"
+        )
+        await tx.execute(
+            "INSERT INTO outbox (person_id, incident_id, chat_id, kind, priority, payload, "
+            "created_at, next_attempt_at) VALUES (1, 1, 5, 'alert', 0, 'p', 'x', 'x')"
+        )
+    await apply_migrations(database, FakeClock())
+    async with database.snapshot() as tx:
+        outbox = await tx.fetch_all("SELECT incident_id FROM outbox")
+        incidents = await tx.fetch_all("SELECT id, reason FROM incidents")
+        foreign_keys = await tx.fetch_one("PRAGMA foreign_keys")
+    assert [row["incident_id"] for row in outbox] == [1]
+    assert [(row["id"], row["reason"]) for row in incidents] == [(1, "sos")]
+    assert foreign_keys is not None
+    assert foreign_keys[0] == 1
