@@ -13,6 +13,7 @@ from bot.core.context import ContextItem, ContextKind
 from bot.core.incidents import Incident
 from bot.core.watches import AlertReason
 from bot.i18n import Translator, to_minutes
+from bot.pins import FAILURE_LIMIT as PIN_FAILURE_LIMIT
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,26 @@ def render_alert(tr: Translator, view: AlertView, quote_length: int) -> str:
     if incident.reason is AlertReason.SOS:
         lines.append(tr("🆘 SOS from {name}. They asked for help.", name=view.name))
         lines.append(tr("SOS pressed: {when}", when=_when(tr, incident.due_at, view)))
+    elif incident.reason in (AlertReason.DURESS, AlertReason.PIN_FAILURES):
+        if incident.reason is AlertReason.DURESS:
+            lines.append(
+                tr("⚠️ POSSIBLE COERCION: {name} entered their duress PIN.", name=view.name)
+            )
+        else:
+            lines.append(
+                tr(
+                    "⚠️ POSSIBLE COERCION: a wrong PIN was entered {count} times on {name}'s phone.",
+                    count=PIN_FAILURE_LIMIT,
+                    name=view.name,
+                )
+            )
+        lines.append(
+            tr(
+                "Do not reply to their phone or write to them there: someone else may be "
+                "reading it. Act through other channels."
+            )
+        )
+        lines.append(tr("When: {when}", when=_when(tr, incident.due_at, view)))
     else:
         lines.append(tr("🚨 {name} missed a check-in.", name=view.name))
         lines.append(tr("Check-in was due: {when}", when=_when(tr, incident.due_at, view)))

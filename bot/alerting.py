@@ -42,7 +42,7 @@ def policy_of(settings: AlertSettings) -> AlertPolicy:
 
 
 def priority_of(reason: AlertReason) -> int:
-    return PRIORITY_SOS if reason is AlertReason.SOS else PRIORITY_ALERT
+    return PRIORITY_ALERT if reason is AlertReason.MISSED else PRIORITY_SOS
 
 
 async def queue_alert(

@@ -24,12 +24,16 @@ from bot.contacts import ContactService
 from bot.context import BotApplication, BotContext, BotData, Services
 from bot.crypto import KeyUnusableError
 from bot.delivery import DeliveryWorker
+from bot.discretion import DiscretionService
+from bot.flood import FloodGuard
 from bot.i18n import Translations
 from bot.keys import unlock
 from bot.lastknown import LastKnownService
 from bot.people import PeopleService
+from bot.pins import PinService
 from bot.settings import Settings
 from bot.sweeper import Sweeper
+from bot.tracking import SentHook, TrackingBot
 from handlers.help import menu
 from storage.database import Database
 from storage.migrations import apply_migrations
@@ -51,22 +55,26 @@ class StartupError(Exception):
 
 
 def build_application(
-    settings: Settings, requests: tuple[HTTPXRequest, HTTPXRequest]
+    settings: Settings, requests: tuple[HTTPXRequest, HTTPXRequest], hook: SentHook
 ) -> BotApplication:
     """Return the PTB application, not yet wired to services or handlers.
 
     ``requests`` (for ordinary calls, then for ``getUpdates``) are passed in so
     the caller can close them even if the application never finished starting.
     """
+    bot = TrackingBot(
+        settings.token.reveal(),
+        base_url=settings.telegram.base_url,
+        request=requests[0],
+        get_updates_request=requests[1],
+        # Spreads sends over Telegram's overall and per-group limits.
+        rate_limiter=AIORateLimiter(),
+        hook=hook,
+    )
     application: BotApplication = (
         Application.builder()
-        .token(settings.token.reveal())
-        .base_url(settings.telegram.base_url)
-        .request(requests[0])
-        .get_updates_request(requests[1])
+        .bot(bot)
         .context_types(ContextTypes(context=BotContext, bot_data=BotData))
-        # Spreads sends over Telegram's overall and per-group limits.
-        .rate_limiter(AIORateLimiter())
         .build()
     )
     return application
@@ -90,7 +98,8 @@ async def serve(settings: Settings, clock: Clock, stop: asyncio.Event) -> None:
             raise StartupError(str(error)) from None
         translations = Translations()
         requests = (HTTPXRequest(), HTTPXRequest())
-        application = build_application(settings, requests)
+        hook = SentHook()
+        application = build_application(settings, requests, hook)
         worker = DeliveryWorker(
             database,
             clock,
@@ -99,9 +108,15 @@ async def serve(settings: Settings, clock: Clock, stop: asyncio.Event) -> None:
             settings.checkins.default_timezone,
             poll_interval=settings.scheduler.tick.total_seconds(),
             alerts=settings.alerts,
+            retention=settings.checkins.context_retention,
         )
         policy = policy_of(settings.alerts)
         sweeper = Sweeper(database, clock, policy, on_queued=worker.wake)
+        discretion = DiscretionService(database, clock, settings.security.discreet_delay)
+        worker.discretion = discretion
+        hook.on_sent = lambda message: discretion.track(
+            message.chat_id, message.message_id, message.date
+        )
         application.bot_data.services = Services(
             settings=settings,
             clock=clock,
@@ -112,6 +127,9 @@ async def serve(settings: Settings, clock: Clock, stop: asyncio.Event) -> None:
             ),
             contacts=ContactService(database, clock, settings.alerts, on_queued=worker.wake),
             lastknown=LastKnownService(database, clock, settings.checkins),
+            pins=PinService(database, clock, policy, on_queued=worker.wake),
+            discretion=discretion,
+            flood=FloodGuard(settings.security.flood_limit),
             sweeper=sweeper,
         )
         handlers.register(application, translations)

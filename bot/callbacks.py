@@ -20,6 +20,8 @@ class Action(StrEnum):
     REMOVE_CONTACT = "rc"
     LEAVE = "lv"
     CONFIRM_DRILL = "dc"
+    WIPE = "wp"
+    FORGET = "fg"
 
 
 _FORMAT = re.compile(r"^(" + "|".join(a.value for a in Action) + r"):([1-9][0-9]{0,11})$")

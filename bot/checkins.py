@@ -97,9 +97,11 @@ class CheckinService:
         now = self._clock.now()
         return Outcome(await self.watch_of(person), (), now)
 
-    async def check_in(self, person: Person) -> Result:
+    async def check_in(self, person: Person, *, duress: bool = False) -> Result:
         window = self._settings.daily_window
-        return await self._apply(person, lambda w, now: machine.check_in(w, now, window))
+        return await self._apply(
+            person, lambda w, now: machine.check_in(w, now, window), duress=duress
+        )
 
     async def set_interval(self, person: Person, every: timedelta | None) -> Result:
         """Arm an interval plan (the configured default when ``every`` is None)."""
@@ -140,22 +142,40 @@ class CheckinService:
         reminders = () if before is None else (before,)
         return await self._apply(person, lambda w, now: machine.set_reminders(w, reminders, now))
 
-    async def pause(self, person: Person, duration: timedelta) -> Result:
+    async def pause(self, person: Person, duration: timedelta, *, duress: bool = False) -> Result:
         if duration > self._settings.max_pause:
             return Problem.PAUSE_TOO_LONG
-        return await self._apply(person, lambda w, now: machine.pause(w, now + duration))
+        return await self._apply(
+            person, lambda w, now: machine.pause(w, now + duration), duress=duress
+        )
 
-    async def resume(self, person: Person) -> Result:
+    async def resume(self, person: Person, *, duress: bool = False) -> Result:
         window = self._settings.daily_window
-        return await self._apply(person, lambda w, now: machine.resume(w, now, window))
+        return await self._apply(
+            person, lambda w, now: machine.resume(w, now, window), duress=duress
+        )
+
+    async def raise_duress(self, person: Person) -> Result:
+        """Alert every contact silently, changing nothing the phone could show."""
+        return await self._apply(person, lambda w, _now: Transition(w), duress=True)
 
     async def raise_sos(self, person: Person) -> Result:
         return await self._apply(person, machine.raise_sos)
 
     async def _apply(
-        self, person: Person, change: Callable[[Watch, datetime], Transition | Refusal]
+        self,
+        person: Person,
+        change: Callable[[Watch, datetime], Transition | Refusal],
+        *,
+        duress: bool = False,
     ) -> Result:
-        """Apply ``change`` to the person's watch and queue its effects, atomically."""
+        """Apply ``change`` to the person's watch and queue its effects, atomically.
+
+        Under ``duress`` (the duress PIN unlocked the change) the change happens as
+        asked, so the phone shows exactly what it always shows, but the contacts
+        get a duress alert instead of any all-clear. The outcome reports the
+        effects as if nothing were wrong, for the reply to be identical.
+        """
         now = self._clock.now()
         async with self._database.transaction() as tx:
             watch = await watch_repository.load(tx, person.id)
@@ -168,7 +188,12 @@ class CheckinService:
             saved = await watch_repository.save(tx, result.watch)
             if saved is None:
                 raise ConcurrentChangeError("the watch changed while it was being updated")
-            queued = await record_effects(tx, person, result.effects, now, self._policy)
+            effects: tuple[machine.Effect, ...] = result.effects
+            if duress:
+                alarm = machine.RaiseAlert(machine.AlertReason.DURESS, now, watch.last_checkin_at)
+                kept = [e for e in effects if not isinstance(e, machine.AllClear)]
+                effects = (*kept, alarm)
+            queued = await record_effects(tx, person, effects, now, self._policy)
         if queued:
             self._on_queued()
         return Outcome(saved, result.effects, now)

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+
+from telegram import Bot
+from telegram.error import TelegramError
 
 from bot import alerting
 from bot.clock import Clock
@@ -22,6 +26,8 @@ from storage import incidents as incident_repository
 from storage import outbox as outbox_repository
 from storage import people as people_repository
 from storage.database import Database, Transaction
+
+logger = logging.getLogger(__name__)
 
 # 24 random bytes: 192 bits, 32 URL-safe characters (a deep link allows 64).
 INVITE_BYTES = 24
@@ -164,9 +170,28 @@ class ContactService:
         self._on_queued()
         return contact
 
+    async def tell_directly(self, bot: Bot, contact: Contact, text: str) -> bool:
+        """Send ``text`` to a contact now, without the outbox; ``False`` if it failed.
+
+        Only for a farewell whose sender is about to be deleted, when no row
+        could outlive them in the outbox.
+        """
+        try:
+            await bot.send_message(contact.chat_id, text)
+        except TelegramError as error:
+            logger.warning("could not tell a contact goodbye: %s", type(error).__name__)
+            return False
+        return True
+
     async def contacts_of(self, person: Person) -> list[Contact]:
         async with self._database.snapshot() as tx:
             return await contact_repository.contacts_of(tx, person.id)
+
+    async def owned(self, person: Person, contact_id: int) -> Contact | None:
+        """Return the contact if it is one of the person's own."""
+        async with self._database.snapshot() as tx:
+            contact = await contact_repository.contact_by_id(tx, contact_id)
+        return contact if contact is not None and contact.person_id == person.id else None
 
     async def remove(self, person: Person, contact_id: int) -> Contact | None:
         """Remove one of the person's own contacts; ``None`` if it is not theirs."""

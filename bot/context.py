@@ -10,9 +10,12 @@ from telegram.ext import Application, CallbackContext, ExtBot
 from bot.checkins import CheckinService
 from bot.clock import Clock
 from bot.contacts import ContactService
+from bot.discretion import DiscretionService
+from bot.flood import FloodGuard
 from bot.i18n import Translations
 from bot.lastknown import LastKnownService
 from bot.people import PeopleService
+from bot.pins import PinService
 from bot.settings import Settings
 from bot.sweeper import Sweeper
 
@@ -28,6 +31,9 @@ class Services:
     checkins: CheckinService
     contacts: ContactService
     lastknown: LastKnownService
+    pins: PinService
+    discretion: DiscretionService
+    flood: FloodGuard
     sweeper: Sweeper
 
 
@@ -50,4 +56,4 @@ class BotContext(CallbackContext[ExtBot[Any], dict[Any, Any], dict[Any, Any], Bo
         return services
 
 
-BotApplication = Application[ExtBot[Any], BotContext, dict[Any, Any], dict[Any, Any], BotData, Any]
+BotApplication = Application[Any, BotContext, dict[Any, Any], dict[Any, Any], BotData, Any]

@@ -47,6 +47,7 @@ from bot.callbacks import Action, encode
 from bot.clock import Clock
 from bot.core.incidents import Incident
 from bot.core.outbox import TO_ACTIVIST, OutboxKind, OutboxMessage
+from bot.discretion import DiscretionService
 from bot.i18n import Translations, Translator
 from bot.keyboards import checkin_keyboard
 from bot.notices import render_notice
@@ -99,6 +100,7 @@ class DeliveryWorker:
         default_zone: str,
         poll_interval: float,
         alerts: AlertSettings | None = None,
+        retention: timedelta = timedelta(days=7),
     ) -> None:
         self._database = database
         self._clock = clock
@@ -107,7 +109,11 @@ class DeliveryWorker:
         self._default_zone = default_zone
         self._poll_interval = poll_interval
         self._alerts = alerts or AlertSettings()
+        # An alert quotes only what is still within the context retention window.
+        self._retention = retention
         self._wake = asyncio.Event()
+        # Set by the wiring: deletions due in discreet mode ride on the same loop.
+        self.discretion: DiscretionService | None = None
 
     def wake(self) -> None:
         """Tell the worker that new rows were queued."""
@@ -120,6 +126,8 @@ class DeliveryWorker:
             self._wake.clear()
             try:
                 await self.deliver_ready()
+                if self.discretion is not None:
+                    await self.discretion.delete_due(self._bot)
             except Exception:
                 logger.exception("a delivery round failed; retrying on the next round")
             waiters = {asyncio.ensure_future(self._wake.wait()), asyncio.ensure_future(stop.wait())}
@@ -293,7 +301,7 @@ class DeliveryWorker:
         watch = await watch_repository.load(tx, message.person_id)
         settings = self._alerts
         items = await context_repository.recent(
-            tx, message.person_id, now - timedelta(days=3650), settings.quoted_messages
+            tx, message.person_id, now - self._retention, settings.quoted_messages
         )
         alerted = await incident_repository.alerted_contacts(tx, incident.id)
         taker = (

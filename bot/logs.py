@@ -57,6 +57,10 @@ def configure_logging(level: str, secrets: Iterable[str], stream: TextIO | None 
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level)
-    numeric = logging.getLevelName(level)
+    apply_library_floors(logging.getLevelName(level))
+
+
+def apply_library_floors(level: int) -> None:
+    """Hold leaky libraries at their floor, whatever ``level`` the operator chose."""
     for name, floor in _LIBRARY_FLOORS.items():
-        logging.getLogger(name).setLevel(max(floor, numeric))
+        logging.getLogger(name).setLevel(max(floor, level))

@@ -39,3 +39,8 @@ class PeopleService:
         async with self._database.transaction() as tx:
             await people_repository.set_language(tx, person.id, language)
         return replace(person, language=language)
+
+    async def forget(self, person: Person) -> None:
+        """Delete the person and everything stored about them."""
+        async with self._database.transaction() as tx:
+            await people_repository.forget(tx, person.id)

@@ -106,6 +106,10 @@ class SecuritySettings:
     admins: frozenset[int] = frozenset()
     # The encryption key's file, created on first start; STILLHERE_KEY_FILE overrides it.
     key_file: Path = Path("data/stillhere.key")
+    # In discreet mode, check-in exchanges are deleted from the chat this long after.
+    discreet_delay: timedelta = timedelta(minutes=5)
+    # Updates one person may send per minute before the bot stops answering for a while.
+    flood_limit: int = 30
 
 
 @dataclass(frozen=True)
@@ -240,7 +244,15 @@ _SCHEMA: dict[str, tuple[type[Any], dict[str, Converter]]] = {
             "quote_length": _positive_int,
         },
     ),
-    "security": (SecuritySettings, {"admins": _admins, "key_file": _path}),
+    "security": (
+        SecuritySettings,
+        {
+            "admins": _admins,
+            "key_file": _path,
+            "discreet_delay": _duration,
+            "flood_limit": _positive_int,
+        },
+    ),
     "logging": (LoggingSettings, {"level": _log_level}),
 }
 

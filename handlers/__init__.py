@@ -20,12 +20,15 @@ from handlers import (
     buttons,
     checkin,
     contacts,
+    discretion,
     drill,
     errors,
+    flood,
     help,
     language,
     lastknown,
     pause,
+    pins,
     plans,
     sos,
     start,
@@ -41,6 +44,8 @@ def build_handlers(translations: Translations) -> list[BaseHandler[Update, BotCo
         *contacts.build(),
         start.build(),
         drill.build(),
+        *pins.build(),
+        *discretion.build(),
         buttons.build(),
         help.build(),
         language.build(),
@@ -56,5 +61,10 @@ def build_handlers(translations: Translations) -> list[BaseHandler[Update, BotCo
 
 def register(application: BotApplication, translations: Translations) -> None:
     """Attach every handler and the error handler to ``application``."""
+    # Groups run in order, lowest first: drop floods, then remember every message
+    # (for /wipe), then take PIN entries, which must never be kept as context.
+    application.add_handler(flood.build(), group=flood.FLOOD_GROUP)
+    application.add_handler(discretion.build_tracking(), group=discretion.TRACK_GROUP)
+    application.add_handler(pins.build_entry(), group=pins.ENTRY_GROUP)
     application.add_handlers(build_handlers(translations))
     application.add_error_handler(errors.handle_error)

@@ -18,6 +18,10 @@ from bot.contacts import AckOutcome, InviteProblem
 from bot.context import BotContext
 from bot.i18n import Translator
 from bot.languages import guess_language
+from handlers import discretion
+from handlers.contacts import REMOVE, perform_remove
+from handlers.gate import require_pin
+from handlers.sender import identify
 
 
 async def press(update: Update, context: BotContext) -> None:
@@ -75,16 +79,28 @@ async def _act(
             return tr("{contact} is already on it.", contact=ack.taken_by or "?"), False
         return tr("This button no longer works."), False
     if callback.action is Action.REMOVE_CONTACT:
-        person = await context.services.people.meet(user.id, user.language_code, user.full_name)
-        removed = await contacts.remove(person, callback.target)
-        if removed is None:
+        sender = await identify(update, context)
+        if (
+            sender is None
+            or chat.type != chat.PRIVATE
+            or await contacts.owned(sender.person, callback.target) is None
+        ):
             return tr("This button no longer works."), False
-        return tr("{name} is no longer your contact.", name=removed.display_name), True
+        if await require_pin(sender, context, f"{REMOVE}{callback.target}"):
+            await perform_remove(sender, context, callback.target)
+            return tr("Done."), False
+        return tr("🔒 Enter your PIN."), False
     if callback.action is Action.LEAVE:
         left = await contacts.leave(callback.target, chat.id)
         if left is None:
             return tr("This button no longer works."), False
         return tr("You are no longer {name}'s contact.", name=left), True
+    if callback.action in (Action.WIPE, Action.FORGET):
+        sender = await identify(update, context)
+        if sender is None or sender.person.id != callback.target:
+            return tr("This button no longer works."), False
+        action = discretion.WIPE if callback.action is Action.WIPE else discretion.FORGET
+        return await discretion.confirm(sender, context, action), True
     confirmed = await contacts.confirm_drill(callback.target, chat.id)
     if not confirmed:
         return tr("This button no longer works."), False

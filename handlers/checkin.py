@@ -12,17 +12,28 @@ from bot.context import BotContext
 from bot.core.watches import AllClear
 from bot.i18n import Translations
 from bot.keyboards import checkin_keyboard, checkin_labels
+from handlers.gate import require_pin
 from handlers.phrases import answer, next_deadline
-from handlers.sender import identify
+from handlers.sender import Sender, identify
+
+CHECKIN = "checkin"
 
 
 async def check_in(update: Update, context: BotContext) -> None:
-    """Record the check-in and confirm it with the next deadline."""
+    """Check in, after the PIN if the person has one."""
     sender = await identify(update, context)
-    if sender is None:
-        return
+    if sender is not None and await require_pin(sender, context, CHECKIN):
+        await perform_check_in(sender, context)
+
+
+async def perform_check_in(sender: Sender, context: BotContext, *, duress: bool = False) -> None:
+    """Record the check-in and confirm it with the next deadline.
+
+    Under duress the reply is the same, to the byte: it is computed from the
+    same outcome, whatever happens behind it.
+    """
     tr = sender.tr
-    result = await context.services.checkins.check_in(sender.person)
+    result = await context.services.checkins.check_in(sender.person, duress=duress)
     if not isinstance(result, Outcome):  # pragma: no cover - a check-in is never refused
         await answer(sender, context, result, lambda _: "")
         return
@@ -30,7 +41,10 @@ async def check_in(update: Update, context: BotContext) -> None:
     if any(isinstance(effect, AllClear) for effect in result.effects):
         lines.append(tr("Your contacts are being told that you are safe."))
     lines.append(next_deadline(result.watch, tr, result.at))
-    await sender.message.reply_text("\n".join(lines), reply_markup=checkin_keyboard(tr))
+    reply = await sender.message.reply_text("\n".join(lines), reply_markup=checkin_keyboard(tr))
+    await context.services.discretion.forget_exchange(
+        sender.person, [sender.message.message_id, reply.message_id]
+    )
 
 
 def build(translations: Translations) -> list[BaseHandler[Update, BotContext, Any]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, Update
@@ -11,7 +12,12 @@ from bot.callbacks import Action, encode
 from bot.contacts import InviteProblem
 from bot.context import BotContext
 from bot.core.contacts import ContactStatus
-from handlers.sender import identify
+from handlers.sender import Sender, identify
+
+logger = logging.getLogger(__name__)
+
+# The PIN gate's name for removing contact <id>.
+REMOVE = "remove_contact:"
 
 
 async def invite(update: Update, context: BotContext) -> None:
@@ -52,6 +58,13 @@ async def open_invite(update: Update, context: BotContext) -> None:
     if sender is None or chat is None or not context.args:
         return
     tr = sender.tr
+    services = context.services
+    if not services.flood.allow_invite_attempt(
+        sender.person.telegram_user_id, services.clock.now()
+    ):
+        logger.warning("too many invitation codes tried by one user; refusing for now")
+        await sender.message.reply_text(tr("Too many attempts. Try again in an hour."))
+        return
     offer = await context.services.contacts.open_invite(
         context.args[0], sender.person.telegram_user_id, chat.id
     )
@@ -130,6 +143,27 @@ async def list_contacts(update: Update, context: BotContext) -> None:
             ]
         )
     await sender.message.reply_text("\n".join(lines), reply_markup=InlineKeyboardMarkup(buttons))
+
+
+async def perform_remove(
+    sender: Sender, context: BotContext, contact_id: int, *, duress: bool = False
+) -> None:
+    """Remove one of the person's contacts and say so.
+
+    Under duress the contact is kept (a captor must not be able to cut the
+    alarm off), while the phone shows the same answer as a real removal.
+    """
+    service = context.services.contacts
+    if duress:
+        contact = await service.owned(sender.person, contact_id)
+    else:
+        contact = await service.remove(sender.person, contact_id)
+    if contact is None:
+        await sender.message.reply_text(sender.tr("This button no longer works."))
+        return
+    await sender.message.reply_text(
+        sender.tr("{name} is no longer your contact.", name=contact.display_name)
+    )
 
 
 async def leave(update: Update, context: BotContext) -> None:

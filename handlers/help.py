@@ -9,7 +9,8 @@ from bot.context import BotContext
 from bot.i18n import N_, Translator
 from handlers.sender import identify
 
-# (command, description): the menu and /help list them in this order.
+# (command, description): the menu and /help list them in this order. /duress is
+# left out on purpose: a captor reading the menu should not learn to ask for it.
 COMMANDS: tuple[tuple[str, str], ...] = (
     ("ok", N_("Check in: I am safe")),
     ("every", N_("Check in at least every…, e.g. /every 12h")),
@@ -24,6 +25,10 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("contacts", N_("My contacts")),
     ("drill", N_("Send my contacts a test alert")),
     ("leave", N_("Stop being someone's contact")),
+    ("pin", N_("Set a PIN for check-ins and changes")),
+    ("discreet", N_("Delete check-ins from this chat after a while")),
+    ("wipe", N_("Delete this chat and what I kept")),
+    ("forget", N_("Delete everything about me")),
     ("status", N_("My plan and next deadline")),
     ("instructions", N_("Leave instructions for my contacts")),
     ("lang", N_("Language: en, ru, tk")),

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from telegram import Update
 from telegram.ext import CommandHandler, filters
 
 from bot.context import BotContext
 from bot.durations import DurationError, parse_duration
+from handlers.gate import require_pin
 from handlers.phrases import answer, bad_duration
-from handlers.sender import identify
+from handlers.sender import Sender, identify
+
+PAUSE = "pause:"
+RESUME = "resume"
 
 
 async def pause(update: Update, context: BotContext) -> None:
@@ -29,7 +35,16 @@ async def pause(update: Update, context: BotContext) -> None:
     except DurationError:
         await sender.message.reply_text(bad_duration(tr, sender.argument, "/pause 3d"))
         return
-    result = await context.services.checkins.pause(sender.person, duration)
+    action = f"{PAUSE}{int(duration.total_seconds())}"
+    if await require_pin(sender, context, action):
+        await perform_pause(sender, context, duration)
+
+
+async def perform_pause(
+    sender: Sender, context: BotContext, duration: timedelta, *, duress: bool = False
+) -> None:
+    tr = sender.tr
+    result = await context.services.checkins.pause(sender.person, duration, duress=duress)
     await answer(
         sender,
         context,
@@ -40,10 +55,13 @@ async def pause(update: Update, context: BotContext) -> None:
 
 async def resume(update: Update, context: BotContext) -> None:
     sender = await identify(update, context)
-    if sender is None:
-        return
+    if sender is not None and await require_pin(sender, context, RESUME):
+        await perform_resume(sender, context)
+
+
+async def perform_resume(sender: Sender, context: BotContext, *, duress: bool = False) -> None:
     tr = sender.tr
-    result = await context.services.checkins.resume(sender.person)
+    result = await context.services.checkins.resume(sender.person, duress=duress)
     await answer(sender, context, result, lambda _: tr("▶️ Resumed; this counts as a check-in."))
 
 

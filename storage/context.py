@@ -98,3 +98,9 @@ async def latest_location(tx: Transaction, person_id: int, since: datetime) -> C
         (person_id, to_db(since)),
     )
     return None if row is None else _item(tx, row)
+
+
+async def forget_all(tx: Transaction, person_id: int) -> None:
+    """Delete every context item and the instructions of the person."""
+    await tx.execute("DELETE FROM context_items WHERE person_id = ?", (person_id,))
+    await tx.execute("DELETE FROM instructions WHERE person_id = ?", (person_id,))

@@ -61,3 +61,17 @@ async def by_id(tx: Transaction, person_id: int) -> Person | None:
 async def set_language(tx: Transaction, person_id: int, language: str) -> None:
     """Record the language the person chose."""
     await tx.execute("UPDATE people SET language = ? WHERE id = ?", (language, person_id))
+
+
+async def set_discreet(tx: Transaction, person_id: int, on: bool) -> None:
+    await tx.execute("UPDATE people SET discreet = ? WHERE id = ?", (int(on), person_id))
+
+
+async def is_discreet(tx: Transaction, person_id: int) -> bool:
+    row = await tx.fetch_one("SELECT discreet FROM people WHERE id = ?", (person_id,))
+    return bool(row is not None and row["discreet"])
+
+
+async def forget(tx: Transaction, person_id: int) -> None:
+    """Delete the person and, through the foreign keys, everything about them."""
+    await tx.execute("DELETE FROM people WHERE id = ?", (person_id,))

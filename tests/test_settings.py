@@ -265,3 +265,12 @@ def test_the_key_comes_from_the_environment_or_a_key_file(tmp_path: Path) -> Non
     assert problems_of(None, both) == ["set either STILLHERE_KEY or STILLHERE_KEY_FILE, not both"]
     relative = write(tmp_path, '[security]\nkey_file = "secret/bot.key"\n')
     assert load_settings(relative, ENV).security.key_file == tmp_path / "secret/bot.key"
+
+
+def test_protection_settings_are_read(tmp_path: Path) -> None:
+    path = write(tmp_path, '[security]\ndiscreet_delay = "2m"\nflood_limit = 5\n')
+    security = load_settings(path, ENV).security
+    assert security.discreet_delay == timedelta(minutes=2)
+    assert security.flood_limit == 5
+    bad = write(tmp_path, '[security]\nflood_limit = 0\ndiscreet_delay = "soon"\n')
+    assert len(problems_of(bad, ENV)) == 2

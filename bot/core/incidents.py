@@ -59,9 +59,13 @@ class Repeat:
 IncidentAction = Escalate | Repeat
 
 
+# Reasons that reach every tier at once, skipping escalation.
+URGENT_REASONS = frozenset({AlertReason.SOS, AlertReason.DURESS, AlertReason.PIN_FAILURES})
+
+
 def opened(incident: Incident) -> Incident:
-    """Return a just-opened incident: an SOS reaches every tier at once."""
-    if incident.reason is AlertReason.SOS:
+    """Return a just-opened incident: an SOS or a sign of coercion reaches every tier at once."""
+    if incident.reason in URGENT_REASONS:
         return replace(incident, escalated_at=incident.opened_at)
     return incident
 

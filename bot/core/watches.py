@@ -37,6 +37,10 @@ class WatchState(StrEnum):
 class AlertReason(StrEnum):
     MISSED = "missed"
     SOS = "sos"
+    # Checked in (or paused, resumed …) with the duress PIN: possible coercion.
+    DURESS = "duress"
+    # Too many wrong PINs in a row on the activist's phone.
+    PIN_FAILURES = "pin_failures"
 
 
 class Refusal(StrEnum):
