@@ -99,6 +99,13 @@ class ContactService:
             )
         return Invitation(code, tier, expires_at)
 
+    def decoy_invite(self, tier: int) -> Invitation:
+        """Return an invitation that looks real but leads nowhere (it is never stored)."""
+        now = self._clock.now()
+        return Invitation(
+            secrets.token_urlsafe(INVITE_BYTES), tier, now + self._settings.invite_lifetime
+        )
+
     async def open_invite(
         self, code: str, user_id: int, chat_id: int
     ) -> InviteOffer | InviteProblem:

@@ -12,12 +12,14 @@ from bot.callbacks import Action, encode
 from bot.contacts import InviteProblem
 from bot.context import BotContext
 from bot.core.contacts import ContactStatus
+from handlers.gate import require_pin
 from handlers.sender import Sender, identify
 
 logger = logging.getLogger(__name__)
 
-# The PIN gate's name for removing contact <id>.
+# The PIN gate's names for removing contact <id> and inviting at tier <n>.
 REMOVE = "remove_contact:"
+INVITE = "invite:"
 
 
 async def invite(update: Update, context: BotContext) -> None:
@@ -34,7 +36,25 @@ async def invite(update: Update, context: BotContext) -> None:
             )
         )
         return
-    invitation = await context.services.contacts.create_invite(sender.person, int(argument))
+    if await require_pin(sender, context, f"{INVITE}{argument}"):
+        await perform_invite(sender, context, int(argument))
+
+
+async def perform_invite(
+    sender: Sender, context: BotContext, tier: int, *, duress: bool = False
+) -> None:
+    """Give the activist a one-time invitation link.
+
+    Under duress the link looks the same but was never stored: whoever forced it
+    cannot become a contact and read the alerts meant for the activist's people.
+    """
+    tr = sender.tr
+    service = context.services.contacts
+    if duress:
+        await context.services.checkins.raise_duress(sender.person)
+        invitation = service.decoy_invite(tier)
+    else:
+        invitation = await service.create_invite(sender.person, tier)
     username = context.bot.username
     await sender.message.reply_text(
         tr(

@@ -100,6 +100,9 @@ async def _perform(action: str, sender: Sender, context: BotContext, *, duress: 
         await pause.perform_pause(sender, context, timedelta(seconds=seconds), duress=duress)
     elif action == pause.RESUME:
         await pause.perform_resume(sender, context, duress=duress)
+    elif action.startswith(contacts.INVITE):
+        tier = int(action.removeprefix(contacts.INVITE))
+        await contacts.perform_invite(sender, context, tier, duress=duress)
     elif action.startswith(contacts.REMOVE):
         contact_id = int(action.removeprefix(contacts.REMOVE))
         await contacts.perform_remove(sender, context, contact_id, duress=duress)

@@ -150,3 +150,22 @@ async def test_five_wrong_pins_alert_the_contacts_and_the_phone_only_says_wrong_
     # A sixth wrong PIN does not alert again.
     await enter(azat, "0009")
     assert len(await query(bot, "SELECT reason FROM incidents")) == 1
+
+
+async def test_an_invitation_forced_with_the_duress_pin_leads_nowhere(bot: RunningBot) -> None:
+    azat = bot.fake.add_user(first_name="Azat")
+    dilbar = bot.fake.add_user(first_name="Dilbar")
+    captor = bot.fake.add_user(first_name="Captor")
+    await say(azat, "/start")
+    await add_contact(azat, dilbar)
+    await set_pins(azat, "2468", duress="1357")
+    assert (await say(azat, "/invite"))["text"] == "🔒 Enter your PIN."
+    link = (await enter(azat, "1357"))["text"]
+    assert link.startswith("Send this link to the person you want as your tier 1 contact.")
+    code = link.split("?start=")[1].split()[0]
+    assert len(code) == 32
+    offer = await say(captor, f"/start {code}")
+    assert offer["text"].startswith("This invitation link is not valid")
+    alert = await dilbar.next_message(timeout=10)
+    assert alert["text"].startswith("⚠️ POSSIBLE COERCION: Azat entered their duress PIN.")
+    assert len(await query(bot, "SELECT * FROM contacts")) == 1
