@@ -24,7 +24,9 @@ async def limit(update: Update, context: BotContext) -> None:
         # locations pass on, to update the kept context.
         raise ApplicationHandlerStop
     user = update.effective_user
-    if user is None:
+    if user is None or edited is not None:
+        # Edits (a live location moving every few seconds) are not a flood: an
+        # activist sharing their position must never be silenced for it.
         return
     services = context.services
     now = services.clock.now()

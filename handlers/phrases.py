@@ -115,5 +115,16 @@ async def answer(
     await sender.message.reply_text(text)
 
 
-def plan_set(tr: Translator) -> Callable[[Watch], str]:
-    return lambda watch: tr("Plan set: check in {plan}.", plan=describe_plan(watch, tr))
+def plan_set(tr: Translator, has_contacts: bool) -> Callable[[Watch], str]:
+    """Confirm a new plan, warning when nobody could be alerted yet."""
+
+    def done(watch: Watch) -> str:
+        text = tr("Plan set: check in {plan}.", plan=describe_plan(watch, tr))
+        if not has_contacts:
+            text += "\n" + tr(
+                "⚠️ You have no contacts yet: if you miss a check-in, nobody can be alerted. "
+                "Invite one with /invite."
+            )
+        return text
+
+    return done

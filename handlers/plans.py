@@ -29,7 +29,8 @@ async def every(update: Update, context: BotContext) -> None:
             await sender.message.reply_text(bad_duration(sender.tr, sender.argument, "/every 12h"))
             return
     result = await context.services.checkins.set_interval(sender.person, interval)
-    await answer(sender, context, result, plan_set(sender.tr))
+    contacts = await context.services.contacts.contacts_of(sender.person)
+    await answer(sender, context, result, plan_set(sender.tr, bool(contacts)))
 
 
 async def at(update: Update, context: BotContext) -> None:
@@ -57,7 +58,8 @@ async def at(update: Update, context: BotContext) -> None:
             return
         times.append(time(int(match.group(1)), int(match.group(2))))
     result = await context.services.checkins.set_daily(sender.person, times)
-    await answer(sender, context, result, plan_set(tr))
+    contacts = await context.services.contacts.contacts_of(sender.person)
+    await answer(sender, context, result, plan_set(tr, bool(contacts)))
 
 
 async def set_zone(update: Update, context: BotContext) -> None:

@@ -137,3 +137,18 @@ async def test_guessing_invitation_codes_is_slowed_down(bot: RunningBot) -> None
     assert (await say(guesser, "/start " + "B" * 32))["text"] == (
         "Too many attempts. Try again in an hour."
     )
+
+
+async def test_a_live_location_moving_often_is_never_taken_for_a_flood(bot: RunningBot) -> None:
+    azat = bot.fake.add_user(first_name="Azat")
+    shared = await azat.share_location(37.95, 58.38, live_period=3600)
+    await azat.next_message(timeout=10)
+    for step in range(40):
+        await azat.move_live_location(shared["message_id"], 37.95 + step / 1000, 58.38)
+    assert (await say(azat, "/status"))["text"].startswith("State:")
+
+    async def latest() -> bool:
+        [(_, body)] = await context_bodies(bot)
+        return bool(body["latitude"] == pytest.approx(37.989))
+
+    await eventually(latest, what="the last move to be kept")

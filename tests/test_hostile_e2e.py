@@ -171,3 +171,24 @@ async def test_a_full_scenario_logs_no_content_no_token_and_no_user_id(
         str(gone.id),
     ):
         assert secret not in text, secret
+
+
+async def test_a_replayed_update_changes_nothing_twice(bot: RunningBot) -> None:
+    azat = bot.fake.add_user(first_name="Azat")
+    await say(azat, "/start")
+    sos = await azat.send("/sos")
+    await azat.next_message(timeout=10)
+    replay = {
+        "message": {
+            "message_id": sos["message_id"],
+            "date": sos["date"],
+            "chat": sos["chat"],
+            "from": sos["from"],
+            "text": "/sos",
+            "entities": [{"type": "bot_command", "offset": 0, "length": 4}],
+        }
+    }
+    bot.fake.inject_update(replay)
+    again = await azat.next_message(timeout=10)
+    assert again["text"].startswith("🆘 Your SOS is already raised")
+    assert len(await query(bot, "SELECT * FROM incidents")) == 1
