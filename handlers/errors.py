@@ -1,13 +1,16 @@
 """The last line of defence: log an unexpected error and tell the person plainly.
 
 Following PTB's error-handler example in shape only: log first, then inform.
-Nothing from the update (texts, names, ids) goes into the log or anywhere else;
-only the update's number and the exception are logged.
+Nothing from the update (texts, names, ids) goes into the log or anywhere else:
+only the update's number, the exception's type and where it was raised. The
+exception's own message is left out, because a library may quote the input
+that upset it ("invalid literal ...: 'Police are here'").
 """
 
 from __future__ import annotations
 
 import logging
+import traceback
 
 from telegram import Update
 from telegram.error import TelegramError
@@ -21,10 +24,13 @@ logger = logging.getLogger(__name__)
 async def handle_error(update: object, context: BotContext) -> None:
     """Log the error without update contents and apologise in a private chat."""
     update_id = update.update_id if isinstance(update, Update) else None
+    error = context.error
+    frames = "".join(traceback.format_tb(error.__traceback__)) if error is not None else ""
     logger.error(
-        "unhandled error while processing update %s",
+        "unhandled error while processing update %s: %s\n%s",
         update_id,
-        exc_info=context.error,
+        type(error).__name__,
+        frames.rstrip(),
     )
     if not isinstance(update, Update):
         return

@@ -28,3 +28,12 @@ def test_migrations_ship_as_package_data() -> None:
     shipped = {path for pattern in data for path in (ROOT / "storage").glob(pattern)}
     assert shipped == set((ROOT / "storage" / "migrations").glob("*.sql"))
     assert shipped
+
+
+def test_the_translation_catalogs_ship_as_package_data() -> None:
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))
+    data = pyproject["tool"]["setuptools"]["package-data"]["bot"]
+    shipped = {path for pattern in data for path in (ROOT / "bot").glob(pattern)}
+    catalogs = set((ROOT / "bot" / "locale").glob("*/LC_MESSAGES/messages.po"))
+    assert len(catalogs) == 3
+    assert shipped == catalogs
