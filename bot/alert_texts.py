@@ -7,7 +7,7 @@ as written and can never break the formatting.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.core.context import ContextItem, ContextKind
 from bot.core.incidents import Incident
@@ -149,6 +149,13 @@ def render_all_clear(tr: Translator, name: str, incident: Incident, checked_in_a
         name=name,
         duration=tr.duration(to_minutes(checked_in_at - incident.opened_at)),
     )
+
+
+def render_media_caption(tr: Translator, name: str, kind: ContextKind, age: timedelta) -> str:
+    """Caption a photo or voice note passed on in an alert."""
+    if kind is ContextKind.PHOTO:
+        return tr("📷 From {name}, {ago}", name=name, ago=tr.ago(age))
+    return tr("🎤 From {name}, {ago}", name=name, ago=tr.ago(age))
 
 
 def render_drill(tr: Translator, name: str) -> str:

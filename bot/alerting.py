@@ -11,6 +11,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 from bot.core.contacts import Contact, ContactStatus
+from bot.core.context import ContextKind
 from bot.core.incidents import AlertPolicy, Escalate, Incident, Repeat, advance, opened, wake_at
 from bot.core.outbox import (
     PRIORITY_ALERT,
@@ -30,6 +31,9 @@ from storage.database import Transaction
 
 # A location older than this is not worth a map pin of its own in an alert.
 LOCATION_HORIZON = timedelta(days=7)
+# The newest photos and voice notes an alert passes on, oldest of them first.
+MEDIA_PER_ALERT = 3
+MEDIA_SCAN = 20
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -61,11 +65,12 @@ async def queue_alert(
         payload={"repeat": str(repeat)},
         now=now,
     )
+    previous = text_id
     location = await context_repository.latest_location(
         tx, incident.person_id, now - LOCATION_HORIZON
     )
     if location is not None:
-        await outbox_repository.add(
+        previous = await outbox_repository.add(
             tx,
             person_id=incident.person_id,
             incident_id=incident.id,
@@ -75,7 +80,27 @@ async def queue_alert(
             priority=priority,
             payload={},
             now=now,
-            after_id=text_id,
+            after_id=previous,
+        )
+    if repeat:
+        # A repeat is a reminder: the photos and voice notes went out the first time.
+        return text_id
+    recent = await context_repository.recent(
+        tx, incident.person_id, now - LOCATION_HORIZON, MEDIA_SCAN
+    )
+    media = [i for i in recent if i.kind in (ContextKind.PHOTO, ContextKind.VOICE)]
+    for item in reversed(media[:MEDIA_PER_ALERT]):
+        previous = await outbox_repository.add(
+            tx,
+            person_id=incident.person_id,
+            incident_id=incident.id,
+            contact_id=contact.id,
+            chat_id=contact.chat_id,
+            kind=OutboxKind.ALERT_MEDIA,
+            priority=priority,
+            payload={"item": str(item.telegram_message_id)},
+            now=now,
+            after_id=previous,
         )
     return text_id
 

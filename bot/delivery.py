@@ -42,9 +42,11 @@ from bot.alert_texts import (
     render_alert,
     render_all_clear,
     render_drill,
+    render_media_caption,
 )
 from bot.callbacks import Action, encode
 from bot.clock import Clock
+from bot.core.context import ContextKind
 from bot.core.incidents import Incident
 from bot.core.outbox import TO_ACTIVIST, OutboxKind, OutboxMessage
 from bot.discretion import DiscretionService
@@ -80,6 +82,9 @@ class Outgoing:
 
     text: str | None = None
     location: tuple[float, float] | None = None
+    # A photo or voice note by Telegram file id, with ``text`` as its caption.
+    photo: str | None = None
+    voice: str | None = None
     markup: InlineKeyboardMarkup | ReplyKeyboardMarkup | None = None
     protect: bool = False
 
@@ -191,7 +196,15 @@ class DeliveryWorker:
                 await outbox_repository.mark_sent(tx, message.id, message_id, self._clock.now())
 
     async def _send(self, chat_id: int, outgoing: Outgoing) -> int:
-        if outgoing.location is not None:
+        if outgoing.photo is not None:
+            sent = await self._bot.send_photo(
+                chat_id, outgoing.photo, caption=outgoing.text, protect_content=outgoing.protect
+            )
+        elif outgoing.voice is not None:
+            sent = await self._bot.send_voice(
+                chat_id, outgoing.voice, caption=outgoing.text, protect_content=outgoing.protect
+            )
+        elif outgoing.location is not None:
             latitude, longitude = outgoing.location
             sent = await self._bot.send_location(
                 chat_id, latitude=latitude, longitude=longitude, protect_content=outgoing.protect
@@ -276,6 +289,17 @@ class DeliveryWorker:
                 location=(float(body["latitude"] or 0), float(body["longitude"] or 0)),
                 protect=True,
             )
+        if message.kind is OutboxKind.ALERT_MEDIA:
+            item = await context_repository.item(
+                tx, message.person_id, int(message.payload.get("item") or 0)
+            )
+            if item is None:
+                raise _Superseded("the photo or voice note is no longer kept")
+            file_id = str(item.body.get("file_id") or "")
+            caption = render_media_caption(tr, name, item.kind, now - item.updated_at)
+            if item.kind is ContextKind.PHOTO:
+                return Outgoing(photo=file_id, text=caption, protect=True)
+            return Outgoing(voice=file_id, text=caption, protect=True)
         if message.kind is OutboxKind.ACKNOWLEDGED:
             taker = await contact_repository.contact_by_id(tx, int(message.payload["by"] or 0))
             taker_name = taker.display_name if taker is not None else "?"

@@ -104,3 +104,12 @@ async def forget_all(tx: Transaction, person_id: int) -> None:
     """Delete every context item and the instructions of the person."""
     await tx.execute("DELETE FROM context_items WHERE person_id = ?", (person_id,))
     await tx.execute("DELETE FROM instructions WHERE person_id = ?", (person_id,))
+
+
+async def item(tx: Transaction, person_id: int, telegram_message_id: int) -> ContextItem | None:
+    """Return one kept item, if it is still kept."""
+    row = await tx.fetch_one(
+        "SELECT * FROM context_items WHERE person_id = ? AND telegram_message_id = ?",
+        (person_id, telegram_message_id),
+    )
+    return None if row is None else _item(tx, row)

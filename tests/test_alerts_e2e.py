@@ -100,6 +100,8 @@ async def test_the_whole_story_alert_acknowledge_all_clear(bot: RunningBot) -> N
 
     assert (await say(azat, WORDS))["text"] == "📝 Kept for your contacts."
     await say(azat, "/instructions Call lawyer Begench, number in my notebook")
+    voice = await azat.send_voice(duration=12)
+    await azat.next_message(timeout=10)
     await azat.share_location(37.95, 58.38, live_period=6 * 3600)
     await azat.next_message(timeout=10)
     location_id = (
@@ -125,10 +127,15 @@ async def test_the_whole_story_alert_acknowledge_all_clear(bot: RunningBot) -> N
         location = await chat.next_message(timeout=10)
         assert location["location"]["latitude"] == pytest.approx(37.9612)
         assert location["location"]["longitude"] == pytest.approx(58.3261)
+        # The voice note itself follows, by its file id: the contacts can hear it.
+        passed_on = await chat.next_message(timeout=10)
+        assert passed_on["voice"]["file_id"] == voice["voice"]["file_id"]
+        assert passed_on["caption"].startswith("🎤 From Azat")
     for chat_id in (dilbar.id, group.id):
         calls = sent_to(bot.fake, chat_id) + sent_to(bot.fake, chat_id, "sendLocation")
+        calls += sent_to(bot.fake, chat_id, "sendVoice")
         alert_calls = [c for c in calls if c.params.get("protect_content")]
-        assert len(alert_calls) == 2
+        assert len(alert_calls) == 3
 
     # Dilbar takes it; the group is told who.
     alert_id = next(m for m in dilbar.messages if (m.text or "").startswith("🚨")).message_id

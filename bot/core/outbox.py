@@ -20,6 +20,8 @@ class OutboxKind(StrEnum):
     # To contacts.
     ALERT = "alert"
     ALERT_LOCATION = "alert_location"
+    # A photo or voice note the activist left, sent by its Telegram file id.
+    ALERT_MEDIA = "alert_media"
     ACKNOWLEDGED = "acknowledged"
     ALL_CLEAR = "all_clear"
     DRILL = "drill"
