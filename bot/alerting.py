@@ -49,58 +49,57 @@ def priority_of(reason: AlertReason) -> int:
     return PRIORITY_ALERT if reason is AlertReason.MISSED else PRIORITY_SOS
 
 
-async def queue_alert(
-    tx: Transaction, incident: Incident, contact: Contact, now: datetime, repeat: int = 0
+async def _queue_for(
+    tx: Transaction,
+    incident: Incident,
+    contact: Contact,
+    kind: OutboxKind,
+    now: datetime,
+    payload: dict[str, str | None],
+    *,
+    priority: int | None = None,
+    after_id: int | None = None,
 ) -> int:
-    """Queue the alert text for one contact, and the last location right after it."""
-    priority = priority_of(incident.reason)
-    text_id = await outbox_repository.add(
+    """Queue one message about ``incident`` to ``contact``'s chat."""
+    return await outbox_repository.add(
         tx,
         person_id=incident.person_id,
         incident_id=incident.id,
         contact_id=contact.id,
         chat_id=contact.chat_id,
-        kind=OutboxKind.ALERT,
-        priority=priority,
-        payload={"repeat": str(repeat)},
+        kind=kind,
+        priority=priority_of(incident.reason) if priority is None else priority,
+        payload=payload,
         now=now,
+        after_id=after_id,
+    )
+
+
+async def queue_alert(
+    tx: Transaction, incident: Incident, contact: Contact, now: datetime, repeat: int = 0
+) -> int:
+    """Queue the alert for one contact: the text, then the last location, then media.
+
+    Each row follows the previous one in the chat, so the pieces arrive in order.
+    """
+    text_id = await _queue_for(
+        tx, incident, contact, OutboxKind.ALERT, now, {"repeat": str(repeat)}
     )
     previous = text_id
-    location = await context_repository.latest_location(
-        tx, incident.person_id, now - LOCATION_HORIZON
-    )
-    if location is not None:
-        previous = await outbox_repository.add(
-            tx,
-            person_id=incident.person_id,
-            incident_id=incident.id,
-            contact_id=contact.id,
-            chat_id=contact.chat_id,
-            kind=OutboxKind.ALERT_LOCATION,
-            priority=priority,
-            payload={},
-            now=now,
-            after_id=previous,
+    since = now - LOCATION_HORIZON
+    if await context_repository.latest_location(tx, incident.person_id, since) is not None:
+        previous = await _queue_for(
+            tx, incident, contact, OutboxKind.ALERT_LOCATION, now, {}, after_id=previous
         )
     if repeat:
         # A repeat is a reminder: the photos and voice notes went out the first time.
         return text_id
-    recent = await context_repository.recent(
-        tx, incident.person_id, now - LOCATION_HORIZON, MEDIA_SCAN
-    )
+    recent = await context_repository.recent(tx, incident.person_id, since, MEDIA_SCAN)
     media = [i for i in recent if i.kind in (ContextKind.PHOTO, ContextKind.VOICE)]
     for item in reversed(media[:MEDIA_PER_ALERT]):
-        previous = await outbox_repository.add(
-            tx,
-            person_id=incident.person_id,
-            incident_id=incident.id,
-            contact_id=contact.id,
-            chat_id=contact.chat_id,
-            kind=OutboxKind.ALERT_MEDIA,
-            priority=priority,
-            payload={"item": str(item.telegram_message_id)},
-            now=now,
-            after_id=previous,
+        payload: dict[str, str | None] = {"item": str(item.telegram_message_id)}
+        previous = await _queue_for(
+            tx, incident, contact, OutboxKind.ALERT_MEDIA, now, payload, after_id=previous
         )
     return text_id
 
@@ -165,17 +164,7 @@ async def acknowledge(tx: Transaction, incident: Incident, contact: Contact, now
         other = await contact_repository.contact_by_id(tx, other_id)
         if other is None or other.id == contact.id or other.status is not ContactStatus.ACTIVE:
             continue
-        await outbox_repository.add(
-            tx,
-            person_id=incident.person_id,
-            incident_id=incident.id,
-            contact_id=other.id,
-            chat_id=other.chat_id,
-            kind=OutboxKind.ACKNOWLEDGED,
-            priority=priority_of(incident.reason),
-            payload={"by": str(contact.id)},
-            now=now,
-        )
+        await _queue_for(tx, incident, other, OutboxKind.ACKNOWLEDGED, now, {"by": str(contact.id)})
     return True
 
 
@@ -187,16 +176,15 @@ async def all_clear(tx: Transaction, person: Person, checked_in_at: datetime) ->
             contact = await contact_repository.contact_by_id(tx, contact_id)
             if contact is None or contact.status is not ContactStatus.ACTIVE:
                 continue
-            await outbox_repository.add(
+            payload = {"checked_in_at": _iso(checked_in_at)}
+            await _queue_for(
                 tx,
-                person_id=person.id,
-                incident_id=incident.id,
-                contact_id=contact.id,
-                chat_id=contact.chat_id,
-                kind=OutboxKind.ALL_CLEAR,
+                incident,
+                contact,
+                OutboxKind.ALL_CLEAR,
+                checked_in_at,
+                payload,
                 priority=PRIORITY_ALL_CLEAR,
-                payload={"checked_in_at": _iso(checked_in_at)},
-                now=checked_in_at,
             )
             queued += 1
     return queued

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
+import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -123,3 +125,28 @@ async def contact_names(bot: RunningBot) -> dict[str, str]:
     finally:
         await database.close()
     return {c.display_name: str(c.status) for c in contacts if c is not None}
+
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def bot_environment(extra: dict[str, str] | None = None) -> dict[str, str]:
+    """Return the environment for a ``python -m bot`` process under test."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "STILLHERE_"))}
+    return env | {"TELEGRAM_TOKEN": TEST_TOKEN, "PYTHONPATH": str(ROOT)} | (extra or {})
+
+
+async def start_bot_process(
+    config: Path, cwd: Path, *, capture_stderr: bool = False
+) -> asyncio.subprocess.Process:
+    """Start the real ``python -m bot --config config`` as a separate process."""
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "--config",
+        str(config),
+        env=bot_environment(),
+        cwd=cwd,
+        stderr=asyncio.subprocess.PIPE if capture_stderr else None,
+    )

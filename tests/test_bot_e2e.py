@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
-import sys
 from pathlib import Path
 
 from storage.migrations import load_migrations
-from tests.conftest import TEST_TOKEN, RunningBot, make_settings, query, run_bot
+from tests.conftest import (
+    TEST_TOKEN,
+    RunningBot,
+    make_settings,
+    query,
+    run_bot,
+    start_bot_process,
+)
 from tests.fake_telegram import FakeTelegram
 from tests.fake_telegram.fixtures import standalone_fake_telegram
 
@@ -73,29 +78,13 @@ async def test_a_stop_during_start_up_retries_ends_cleanly(
     assert not fake_telegram.calls_to("getUpdates")
 
 
-def _bot_env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TELEGRAM_")}
-    env["TELEGRAM_TOKEN"] = TEST_TOKEN
-    env["PYTHONPATH"] = str(ROOT)
-    return env
-
-
 async def test_the_real_process_answers_start_and_exits_0_on_sigterm(tmp_path: Path) -> None:
     async with standalone_fake_telegram(tmp_path) as (base_url, control):
         config = tmp_path / "settings.toml"
         config.write_text(
             f'[telegram]\nbase_url = "{base_url}"\n[storage]\npath = "db.sqlite3"\n', "utf-8"
         )
-        process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bot",
-            "--config",
-            str(config),
-            env=_bot_env(),
-            cwd=tmp_path,
-            stderr=asyncio.subprocess.PIPE,
-        )
+        process = await start_bot_process(config, tmp_path, capture_stderr=True)
         assert process.stderr is not None
         try:
             await control.wait_until_polling(timeout=20)
@@ -117,16 +106,7 @@ async def test_a_token_telegram_rejects_exits_2_with_a_clear_message(tmp_path: P
     async with standalone_fake_telegram(tmp_path, token="999:OTHER") as (base_url, _control):
         config = tmp_path / "settings.toml"
         config.write_text(f'[telegram]\nbase_url = "{base_url}"\n', "utf-8")
-        process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bot",
-            "--config",
-            str(config),
-            env=_bot_env(),
-            cwd=tmp_path,
-            stderr=asyncio.subprocess.PIPE,
-        )
+        process = await start_bot_process(config, tmp_path, capture_stderr=True)
         assert process.stderr is not None
         returncode = await asyncio.wait_for(process.wait(), timeout=20)
         log = (await process.stderr.read()).decode()

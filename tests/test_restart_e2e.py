@@ -3,27 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
-import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from storage.timestamps import from_db
 from tests.conditions import eventually
-from tests.conftest import TEST_TOKEN, query
+from tests.conftest import query, start_bot_process
 from tests.fake_telegram.fixtures import standalone_fake_telegram
 
 ROOT = Path(__file__).resolve().parent.parent
 GRACE = timedelta(seconds=1)
-
-
-async def start_bot(config: Path, cwd: Path) -> asyncio.subprocess.Process:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TELEGRAM_")}
-    env |= {"TELEGRAM_TOKEN": TEST_TOKEN, "PYTHONPATH": str(ROOT)}
-    return await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "--config", str(config), env=env, cwd=cwd
-    )
 
 
 async def test_a_deadline_missed_while_the_bot_was_killed_is_alerted_once_after_restart(
@@ -39,7 +29,7 @@ async def test_a_deadline_missed_while_the_bot_was_killed_is_alerted_once_after_
             '[checkins]\nmin_interval = "1s"\ndefault_grace = "1s"\ndefault_reminder = "off"\n',
             "utf-8",
         )
-        first = await start_bot(config, tmp_path)
+        first = await start_bot_process(config, tmp_path)
         await control.wait_until_polling(timeout=20)
         user = await control.add_user(first_name="Azat")
         await user.send("/start")
@@ -56,7 +46,7 @@ async def test_a_deadline_missed_while_the_bot_was_killed_is_alerted_once_after_
         down_until = due_at + GRACE + timedelta(seconds=1)
         await asyncio.sleep(max(0.0, (down_until - datetime.now(UTC)).total_seconds()))
 
-        second = await start_bot(config, tmp_path)
+        second = await start_bot_process(config, tmp_path)
         try:
             opened = await eventually(
                 lambda: query(database, "SELECT due_at, offline_since FROM incidents"),
@@ -94,7 +84,7 @@ async def test_a_crash_in_the_middle_of_a_fan_out_loses_no_alert_and_repeats_at_
             '[alerts]\nrepeat_max = 0\nescalate_after = "1d"\n',
             "utf-8",
         )
-        first = await start_bot(config, tmp_path)
+        first = await start_bot_process(config, tmp_path)
         await control.wait_until_polling(timeout=20)
         activist = await control.add_user(first_name="Azat")
         await activist.send("/start")
@@ -125,7 +115,7 @@ async def test_a_crash_in_the_middle_of_a_fan_out_loses_no_alert_and_repeats_at_
         )
         assert pending[0]["n"] > 0, "the crash came after the fan-out; nothing was tested"
 
-        second = await start_bot(config, tmp_path)
+        second = await start_bot_process(config, tmp_path)
         try:
             await eventually(
                 lambda: _all_sent(database), timeout=30, what="every alert marked as sent"
