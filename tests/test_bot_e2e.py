@@ -18,8 +18,6 @@ from tests.conftest import (
 from tests.fake_telegram import FakeTelegram
 from tests.fake_telegram.fixtures import standalone_fake_telegram
 
-ROOT = Path(__file__).resolve().parent.parent
-
 
 async def test_the_bot_answers_start_and_records_the_person(bot: RunningBot) -> None:
     user = bot.fake.add_user(first_name="Azat", language_code="ru")

@@ -12,7 +12,6 @@ from tests.conditions import eventually
 from tests.conftest import query, start_bot_process
 from tests.fake_telegram.fixtures import standalone_fake_telegram
 
-ROOT = Path(__file__).resolve().parent.parent
 GRACE = timedelta(seconds=1)
 
 
