@@ -6,7 +6,7 @@ as written and can never break the formatting.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from bot.core.context import ContextItem, ContextKind
@@ -33,6 +33,8 @@ class AlertView:
 
 
 def clip(text: str, limit: int) -> str:
+    if limit <= 0:
+        return ""
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
@@ -59,7 +61,38 @@ def _item_line(tr: Translator, item: ContextItem, view: AlertView, quote_length:
     return "• " + tr("{at} — 🎤 voice note", at=at)
 
 
+# Telegram refuses a longer message; an alert it refused would be an alert lost.
+MESSAGE_LIMIT = 4096
+_SHORTEST_QUOTE = 60
+
+
+def telegram_length(text: str) -> int:
+    """Return the length Telegram counts: UTF-16 code units (an emoji may count twice)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
 def render_alert(tr: Translator, view: AlertView, quote_length: int) -> str:
+    """Return the alert text, shortening the quotes until it fits in one message."""
+    text = _render_alert(tr, view, quote_length)
+    while telegram_length(text) > MESSAGE_LIMIT and quote_length > _SHORTEST_QUOTE:
+        quote_length = max(_SHORTEST_QUOTE, quote_length // 2)
+        text = _render_alert(tr, view, quote_length)
+    excess = telegram_length(text) - MESSAGE_LIMIT
+    if excess > 0:
+        # Only very long instructions are left: clip them, keep the closing lines.
+        instructions = view.instructions or ""
+        room = max(0, len(instructions) - excess)
+        while (
+            room and telegram_length(instructions[:room]) > telegram_length(instructions) - excess
+        ):
+            room -= 1
+        text = _render_alert(tr, replace(view, instructions=clip(instructions, room)), quote_length)
+    while telegram_length(text) > MESSAGE_LIMIT:
+        text = text[:-1]
+    return text
+
+
+def _render_alert(tr: Translator, view: AlertView, quote_length: int) -> str:
     """Return the alert text: who, why, since when, last words and place, instructions."""
     incident = view.incident
     lines: list[str] = []
