@@ -134,12 +134,12 @@ async def serve(settings: Settings, clock: Clock, stop: asyncio.Event) -> None:
         )
         handlers.register(application, translations)
         try:
+            await sweeper.start()
+            # Catch up at once on whatever came due while the bot was down, even
+            # before Telegram answers: the alerts wait in the outbox, not in limbo.
+            await sweeper.sweep()
             if not await _connect(application, translations, stop):
                 return
-            await sweeper.start()
-            # Catch up at once on whatever came due while the bot was down,
-            # before the first scheduled tick.
-            await sweeper.sweep()
             await application.start()
             _schedule_sweeps(application, settings)
             delivering = asyncio.create_task(worker.run(stop))

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import signal
+from datetime import timedelta
 from pathlib import Path
 
+from bot.app import serve
 from storage.migrations import load_migrations
+from tests.conditions import eventually
 from tests.conftest import (
     TEST_TOKEN,
     RunningBot,
@@ -15,6 +18,7 @@ from tests.conftest import (
     run_bot,
     start_bot_process,
 )
+from tests.fake_clock import FakeClock
 from tests.fake_telegram import FakeTelegram
 from tests.fake_telegram.fixtures import standalone_fake_telegram
 
@@ -62,9 +66,6 @@ async def test_start_up_waits_for_telegram_to_come_back(
 async def test_a_stop_during_start_up_retries_ends_cleanly(
     fake_telegram: FakeTelegram, tmp_path: Path
 ) -> None:
-    from bot.app import serve
-    from tests.fake_clock import FakeClock
-
     fake_telegram.inject_fault("getMe", kind="server_error", times=1000)
     stop = asyncio.Event()
     task = asyncio.create_task(
@@ -111,3 +112,31 @@ async def test_a_token_telegram_rejects_exits_2_with_a_clear_message(tmp_path: P
     assert returncode == 2
     assert "Telegram rejected the bot token" in log
     assert "Traceback" not in log
+
+
+async def test_missed_deadlines_are_caught_up_even_while_telegram_is_unreachable(
+    fake_telegram: FakeTelegram, tmp_path: Path
+) -> None:
+    settings = make_settings(tmp_path, fake_telegram.base_url)
+    clock = FakeClock()
+    async with run_bot(fake_telegram, settings, clock):
+        user = fake_telegram.add_user()
+        await user.send("/every 12h")
+        await user.next_message(timeout=10)
+    # Down for a day; when it comes back, Telegram does not answer at first.
+    clock.advance(timedelta(days=1))
+    fake_telegram.inject_fault("getMe", kind="server_error", times=1000)
+    stop = asyncio.Event()
+    since = len(fake_telegram.calls)
+    task = asyncio.create_task(serve(settings, clock, stop))
+    try:
+        opened = await eventually(
+            lambda: query(settings.storage.path, "SELECT offline_since FROM incidents"),
+            what="the catch-up before Telegram answers",
+        )
+        assert opened[0]["offline_since"] is not None
+        later = fake_telegram.calls[since:]
+        assert all(call.method == "getMe" and call.status == 500 for call in later)
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, timeout=10)
