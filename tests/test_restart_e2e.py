@@ -15,19 +15,25 @@ from tests.fake_telegram.fixtures import standalone_fake_telegram
 GRACE = timedelta(seconds=1)
 
 
+def fast_config(tmp_path: Path, base_url: str, database: Path, extra: str = "") -> Path:
+    """Write settings for a real process whose deadlines pass in seconds."""
+    config = tmp_path / "settings.toml"
+    config.write_text(
+        f'[telegram]\nbase_url = "{base_url}"\n'
+        f'[storage]\npath = "{database}"\n'
+        '[scheduler]\ntick = "1s"\n'
+        '[checkins]\nmin_interval = "1s"\ndefault_grace = "1s"\ndefault_reminder = "off"\n' + extra,
+        "utf-8",
+    )
+    return config
+
+
 async def test_a_deadline_missed_while_the_bot_was_killed_is_alerted_once_after_restart(
     tmp_path: Path,
 ) -> None:
     database = tmp_path / "bot.sqlite3"
     async with standalone_fake_telegram(tmp_path) as (base_url, control):
-        config = tmp_path / "settings.toml"
-        config.write_text(
-            f'[telegram]\nbase_url = "{base_url}"\n'
-            f'[storage]\npath = "{database}"\n'
-            '[scheduler]\ntick = "1s"\n'
-            '[checkins]\nmin_interval = "1s"\ndefault_grace = "1s"\ndefault_reminder = "off"\n',
-            "utf-8",
-        )
+        config = fast_config(tmp_path, base_url, database)
         first = await start_bot_process(config, tmp_path)
         await control.wait_until_polling(timeout=20)
         user = await control.add_user(first_name="Azat")
@@ -74,14 +80,8 @@ async def test_a_crash_in_the_middle_of_a_fan_out_loses_no_alert_and_repeats_at_
 ) -> None:
     database = tmp_path / "bot.sqlite3"
     async with standalone_fake_telegram(tmp_path) as (base_url, control):
-        config = tmp_path / "settings.toml"
-        config.write_text(
-            f'[telegram]\nbase_url = "{base_url}"\n'
-            f'[storage]\npath = "{database}"\n'
-            '[scheduler]\ntick = "1s"\n'
-            '[checkins]\nmin_interval = "1s"\ndefault_grace = "1s"\ndefault_reminder = "off"\n'
-            '[alerts]\nrepeat_max = 0\nescalate_after = "1d"\n',
-            "utf-8",
+        config = fast_config(
+            tmp_path, base_url, database, '[alerts]\nrepeat_max = 0\nescalate_after = "1d"\n'
         )
         first = await start_bot_process(config, tmp_path)
         await control.wait_until_polling(timeout=20)
