@@ -13,7 +13,7 @@ from bot.core.context import ContextItem, ContextKind
 from bot.core.incidents import Incident
 from bot.core.watches import AlertReason
 from bot.i18n import Translator, to_minutes
-from bot.pins import FAILURE_LIMIT as PIN_FAILURE_LIMIT
+from bot.services.pins import FAILURE_LIMIT as PIN_FAILURE_LIMIT
 
 
 @dataclass(frozen=True)

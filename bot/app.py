@@ -17,22 +17,22 @@ from telegram.ext import AIORateLimiter, Application, ContextTypes
 from telegram.request import HTTPXRequest
 
 import handlers
-from bot.alerting import policy_of
-from bot.checkins import CheckinService
 from bot.clock import Clock
-from bot.contacts import ContactService
 from bot.context import BotApplication, BotContext, BotData, Services
 from bot.crypto import KeyUnusableError
 from bot.delivery import DeliveryWorker
-from bot.discretion import DiscretionService
-from bot.flood import FloodGuard
 from bot.i18n import Translations
 from bot.keys import unlock
-from bot.lastknown import LastKnownService
-from bot.people import PeopleService
-from bot.pins import PinService
+from bot.services.alerting import policy_of
+from bot.services.checkins import CheckinService
+from bot.services.contacts import ContactService
+from bot.services.discretion import DiscretionService
+from bot.services.flood import FloodGuard
+from bot.services.lastknown import LastKnownService
+from bot.services.people import PeopleService
+from bot.services.pins import PinService
+from bot.services.sweeper import Sweeper
 from bot.settings import Settings
-from bot.sweeper import Sweeper
 from bot.tracking import SentHook, TrackingBot
 from handlers.help import menu
 from storage.database import Database

@@ -7,17 +7,17 @@ from typing import Any
 
 from telegram.ext import Application, CallbackContext, ExtBot
 
-from bot.checkins import CheckinService
 from bot.clock import Clock
-from bot.contacts import ContactService
-from bot.discretion import DiscretionService
-from bot.flood import FloodGuard
 from bot.i18n import Translations
-from bot.lastknown import LastKnownService
-from bot.people import PeopleService
-from bot.pins import PinService
+from bot.services.checkins import CheckinService
+from bot.services.contacts import ContactService
+from bot.services.discretion import DiscretionService
+from bot.services.flood import FloodGuard
+from bot.services.lastknown import LastKnownService
+from bot.services.people import PeopleService
+from bot.services.pins import PinService
+from bot.services.sweeper import Sweeper
 from bot.settings import Settings
-from bot.sweeper import Sweeper
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,6 @@ from telegram.error import (
     TimedOut,
 )
 
-from bot import alerting
 from bot.alert_texts import (
     AlertView,
     render_acknowledged,
@@ -49,10 +48,11 @@ from bot.clock import Clock
 from bot.core.context import ContextKind
 from bot.core.incidents import Incident
 from bot.core.outbox import TO_ACTIVIST, OutboxKind, OutboxMessage
-from bot.discretion import DiscretionService
 from bot.i18n import Translations, Translator
 from bot.keyboards import checkin_keyboard
 from bot.notices import render_notice
+from bot.services import alerting
+from bot.services.discretion import DiscretionService
 from bot.settings import AlertSettings
 from storage import contacts as contact_repository
 from storage import context as context_repository

@@ -14,10 +14,10 @@ from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler
 
 from bot.callbacks import Action, Callback, decode
-from bot.contacts import AckOutcome, InviteProblem
 from bot.context import BotContext
 from bot.i18n import Translator
 from bot.languages import guess_language
+from bot.services.contacts import AckOutcome, InviteProblem
 from handlers import discretion
 from handlers.contacts import REMOVE, perform_remove
 from handlers.gate import require_pin

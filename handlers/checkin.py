@@ -7,11 +7,11 @@ from typing import Any
 from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler, MessageHandler, filters
 
-from bot.checkins import Outcome
 from bot.context import BotContext
 from bot.core.watches import AllClear
 from bot.i18n import Translations
 from bot.keyboards import checkin_keyboard, checkin_labels
+from bot.services.checkins import Outcome
 from handlers.gate import require_pin
 from handlers.phrases import answer, next_deadline
 from handlers.sender import Sender, identify

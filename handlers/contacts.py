@@ -9,9 +9,9 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOpti
 from telegram.ext import BaseHandler, CommandHandler, filters
 
 from bot.callbacks import Action, encode
-from bot.contacts import InviteProblem
 from bot.context import BotContext
 from bot.core.contacts import ContactStatus
+from bot.services.contacts import InviteProblem
 from handlers.gate import require_pin
 from handlers.sender import Sender, identify
 

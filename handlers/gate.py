@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.context import BotContext
-from bot.pins import gate
+from bot.services.pins import gate
 from handlers.sender import Sender
 
 

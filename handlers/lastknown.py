@@ -16,7 +16,7 @@ from telegram.ext import BaseHandler, CommandHandler, MessageHandler, filters
 from bot.context import BotContext
 from bot.core.context import ContextKind
 from bot.i18n import Translator
-from bot.lastknown import MAX_INSTRUCTIONS, MAX_TEXT
+from bot.services.lastknown import MAX_INSTRUCTIONS, MAX_TEXT
 from handlers.sender import identify
 
 Body = dict[str, str | float | int | None]

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from bot.checkins import MAX_DAILY_TIMES, MAX_GRACE, MAX_REMINDER, Problem, Result
 from bot.context import BotContext
 from bot.core.plans import DailyPlan, IntervalPlan
 from bot.core.watches import Refusal, Watch, WatchState
 from bot.i18n import Translator, to_minutes
+from bot.services.checkins import MAX_DAILY_TIMES, MAX_GRACE, MAX_REMINDER, Problem, Result
 from bot.settings import CheckinSettings
 from handlers.sender import Sender
 

@@ -23,7 +23,7 @@ from telegram.ext import (
 )
 
 from bot.context import BotContext
-from bot.pins import SET_DURESS, SET_PIN, Verdict
+from bot.services.pins import SET_DURESS, SET_PIN, Verdict
 from handlers import checkin, contacts, discretion, pause
 from handlers.gate import require_pin
 from handlers.sender import Sender, identify

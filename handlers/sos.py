@@ -5,8 +5,8 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import CommandHandler, filters
 
-from bot.checkins import Outcome
 from bot.context import BotContext
+from bot.services.checkins import Outcome
 from handlers.sender import identify
 
 

@@ -23,8 +23,8 @@ from bot.crypto import (
     write_key_file,
 )
 from bot.keys import rotate, unlock
-from bot.lastknown import LastKnownService
-from bot.people import PeopleService
+from bot.services.lastknown import LastKnownService
+from bot.services.people import PeopleService
 from bot.settings import (
     CheckinSettings,
     Secret,

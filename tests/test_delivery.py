@@ -17,7 +17,7 @@ from bot.core.people import Person
 from bot.crypto import Sealer, new_key
 from bot.delivery import DeliveryWorker
 from bot.i18n import Translations
-from bot.people import PeopleService
+from bot.services.people import PeopleService
 from storage import outbox as outbox_repository
 from storage.database import Database
 from storage.migrations import apply_migrations

@@ -8,14 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from bot.alerting import policy_of
-from bot.checkins import CheckinService, Outcome
 from bot.core.people import Person
 from bot.core.watches import WatchState, tick
 from bot.crypto import Sealer, new_key
-from bot.people import PeopleService
+from bot.services.alerting import policy_of
+from bot.services.checkins import CheckinService, Outcome
+from bot.services.people import PeopleService
+from bot.services.sweeper import Sweeper
 from bot.settings import AlertSettings, CheckinSettings
-from bot.sweeper import Sweeper
 from storage import outbox as outbox_repository
 from storage import watches as watch_repository
 from storage.database import Database

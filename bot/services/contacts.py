@@ -14,11 +14,11 @@ from enum import StrEnum
 from telegram import Bot
 from telegram.error import TelegramError
 
-from bot import alerting
 from bot.clock import Clock
 from bot.core.contacts import Contact, ContactStatus
 from bot.core.outbox import PRIORITY_ALERT, PRIORITY_NOTICE, OutboxKind
 from bot.core.people import Person
+from bot.services import alerting
 from bot.settings import AlertSettings
 from storage import contacts as contact_repository
 from storage import drills

@@ -18,7 +18,7 @@ from bot.core.incidents import AlertPolicy
 from bot.core.people import Person
 from bot.core.plans import DailyPlan, IntervalPlan, Plan
 from bot.core.watches import Refusal, Transition, Watch
-from bot.effects import record_effects
+from bot.services.effects import record_effects
 from bot.settings import CheckinSettings
 from storage import watches as watch_repository
 from storage.database import Database

@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from bot import alerting
 from bot.core.incidents import AlertPolicy
 from bot.core.outbox import PRIORITY_NOTICE, PRIORITY_PROMPT, OutboxKind
 from bot.core.people import Person
@@ -22,6 +21,7 @@ from bot.core.watches import (
     RaiseAlert,
     Remind,
 )
+from bot.services import alerting
 from storage import outbox as outbox_repository
 from storage.database import Transaction
 

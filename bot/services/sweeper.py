@@ -11,11 +11,11 @@ import logging
 from collections.abc import Callable
 from datetime import datetime
 
-from bot import alerting
 from bot.clock import Clock
 from bot.core.incidents import AlertPolicy
 from bot.core.watches import Effect, RaiseAlert, tick
-from bot.effects import record_effects
+from bot.services import alerting
+from bot.services.effects import record_effects
 from storage import incidents as incident_repository
 from storage import people as people_repository
 from storage import runtime

@@ -20,11 +20,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from bot import alerting
 from bot.clock import Clock
 from bot.core.incidents import AlertPolicy
 from bot.core.people import Person
 from bot.core.watches import AlertReason
+from bot.services import alerting
 from storage import pins as pin_repository
 from storage.database import Database, Transaction
 from storage.pins import PinRecord
