@@ -11,9 +11,9 @@ from datetime import datetime, timedelta
 
 from bot.core.context import ContextItem, ContextKind
 from bot.core.incidents import Incident
+from bot.core.pins import FAILURE_STEP
 from bot.core.watches import AlertReason
 from bot.i18n import Translator, to_minutes
-from bot.services.pins import FAILURE_LIMIT as PIN_FAILURE_LIMIT
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,8 @@ class AlertView:
     acknowledged_by: str | None
     repeat: int
     now: datetime
+    # Groups left out of a duress or PIN-failure alert: the activist is a member.
+    spared_groups: tuple[str, ...] = ()
 
 
 def clip(text: str, limit: int) -> str:
@@ -110,7 +112,7 @@ def _render_alert(tr: Translator, view: AlertView, quote_length: int) -> str:
             lines.append(
                 tr(
                     "⚠️ POSSIBLE COERCION: a wrong PIN was entered {count} times on {name}'s phone.",
-                    count=PIN_FAILURE_LIMIT,
+                    count=incident.wrong_pins or FAILURE_STEP,
                     name=view.name,
                 )
             )
@@ -163,6 +165,15 @@ def _render_alert(tr: Translator, view: AlertView, quote_length: int) -> str:
         if view.others_alerted
         else tr("You are the only contact alerted so far.")
     )
+    lines += [
+        tr(
+            "Not sent to {group}: {name} is a member of that group, which may be open on "
+            "their phone.",
+            group=group,
+            name=view.name,
+        )
+        for group in view.spared_groups
+    ]
     if view.acknowledged_by is not None:
         lines.append(tr("🙋 {contact} is already taking care of it.", contact=view.acknowledged_by))
     else:
@@ -195,5 +206,25 @@ def render_drill(tr: Translator, name: str) -> str:
     return tr(
         "🧪 DRILL — only a test, nothing is wrong. {name} is checking that alerts reach you. "
         "Press the button to confirm you received it.",
+        name=name,
+    )
+
+
+def render_unreachable_relayed(tr: Translator, name: str, contact: str) -> str:
+    """Tell a contact, under duress, what the activist's phone must not be told."""
+    return tr(
+        "⚠️ {name}'s contact {contact} cannot be reached: they blocked the bot or removed it "
+        "from their group, so they will not get alerts about {name}. {name}'s phone may be in "
+        "other hands; do not write to it.",
+        name=name,
+        contact=contact,
+    )
+
+
+def render_group_skipped(tr: Translator, name: str, group: str) -> str:
+    return tr(
+        "⚠️ {group} was not alerted about {name}: {name} is a member of that group, which may "
+        "be open on their phone.",
+        group=group,
         name=name,
     )

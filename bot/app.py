@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import logging
 import os
+from functools import partial
 
 from telegram import Bot, Update
 from telegram.error import InvalidToken, NetworkError, TelegramError
@@ -23,6 +24,7 @@ from bot.crypto import KeyUnusableError
 from bot.delivery import DeliveryWorker
 from bot.i18n import Translations
 from bot.keys import unlock
+from bot.membership import is_in_group
 from bot.services.alerting import policy_of
 from bot.services.checkins import CheckinService
 from bot.services.contacts import ContactService
@@ -112,7 +114,15 @@ async def serve(settings: Settings, clock: Clock, stop: asyncio.Event) -> None:
         )
         policy = policy_of(settings.alerts)
         sweeper = Sweeper(database, clock, policy, on_queued=worker.wake)
-        discretion = DiscretionService(database, clock, settings.security.discreet_delay)
+        checkins = CheckinService(database, clock, settings.checkins, policy, on_queued=worker.wake)
+        discretion = DiscretionService(
+            database,
+            clock,
+            settings.security.discreet_delay,
+            policy=policy,
+            new_watch=checkins.new_watch,
+            on_queued=worker.wake,
+        )
         worker.discretion = discretion
         hook.on_sent = lambda message: discretion.track(
             message.chat_id, message.message_id, message.date
@@ -122,12 +132,25 @@ async def serve(settings: Settings, clock: Clock, stop: asyncio.Event) -> None:
             clock=clock,
             translations=translations,
             people=PeopleService(database, clock),
-            checkins=CheckinService(
-                database, clock, settings.checkins, policy, on_queued=worker.wake
+            checkins=checkins,
+            contacts=ContactService(
+                database,
+                clock,
+                settings.alerts,
+                on_queued=worker.wake,
+                policy=policy,
+                new_watch=checkins.new_watch,
+                is_in_group=partial(is_in_group, application.bot),
             ),
-            contacts=ContactService(database, clock, settings.alerts, on_queued=worker.wake),
-            lastknown=LastKnownService(database, clock, settings.checkins),
-            pins=PinService(database, clock, policy, on_queued=worker.wake),
+            lastknown=LastKnownService(
+                database,
+                clock,
+                settings.checkins,
+                policy,
+                checkins.new_watch,
+                on_queued=worker.wake,
+            ),
+            pins=PinService(database, clock, policy, checkins.new_watch, on_queued=worker.wake),
             discretion=discretion,
             flood=FloodGuard(settings.security.flood_limit),
             sweeper=sweeper,

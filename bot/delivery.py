@@ -14,6 +14,9 @@ Errors, as Telegram reports them through PTB:
   ``BadRequest`` "chat not found": permanent. A contact is marked unreachable
   and the activist is told in plain words.
 - Any other ``BadRequest``: our message was wrong; the row fails and is logged.
+
+The same holds for ``getChatMember``, asked right before a duress or PIN-failure
+alert goes to a group: a group with the activist in it is skipped, not sent to.
 """
 
 from __future__ import annotations
@@ -41,15 +44,19 @@ from bot.alert_texts import (
     render_alert,
     render_all_clear,
     render_drill,
+    render_group_skipped,
     render_media_caption,
+    render_unreachable_relayed,
 )
 from bot.callbacks import Action, encode
 from bot.clock import Clock
+from bot.core.contacts import SILENT_REASONS, Contact, ContactStatus, is_spared
 from bot.core.context import ContextKind
 from bot.core.incidents import Incident
-from bot.core.outbox import TO_ACTIVIST, OutboxKind, OutboxMessage
+from bot.core.outbox import SILENT_KINDS, TO_ACTIVIST, OutboxKind, OutboxMessage
 from bot.i18n import Translations, Translator
 from bot.keyboards import checkin_keyboard
+from bot.membership import is_in_group
 from bot.notices import render_notice
 from bot.services import alerting
 from bot.services.discretion import DiscretionService
@@ -69,6 +76,7 @@ _MAX_BACKOFF = timedelta(minutes=5)
 PARALLEL_CHATS = 8
 _CHECKIN_KEYBOARD_KINDS = frozenset({OutboxKind.REMIND, OutboxKind.PROMPT, OutboxKind.PAUSE_ENDED})
 _UNREACHABLE_BAD_REQUESTS = ("chat not found", "user not found", "peer_id_invalid")
+_ALERT_KINDS = frozenset({OutboxKind.ALERT, OutboxKind.ALERT_LOCATION, OutboxKind.ALERT_MEDIA})
 
 
 def backoff(attempts: int) -> timedelta:
@@ -171,6 +179,10 @@ class DeliveryWorker:
                 await outbox_repository.mark_failed(tx, message.id, f"render: {error}")
             return
         try:
+            # Asks Telegram first for a silent alert to a group: its errors are
+            # handled like a failed send (transient: retry; 403: unreachable).
+            if await self._must_spare(message):
+                return
             message_id = await self._send(message.chat_id, outgoing)
         except RetryAfter as error:
             wait = error.retry_after
@@ -194,6 +206,63 @@ class DeliveryWorker:
         else:
             async with self._database.transaction() as tx:
                 await outbox_repository.mark_sent(tx, message.id, message_id, self._clock.now())
+
+    async def _must_spare(self, message: OutboxMessage) -> bool:
+        """Skip the row if it is a silent alert to a group the activist is in; ``True`` if so.
+
+        Duress and PIN-failure alerts (and the notices that go with them) must not
+        reach a group that may be open on the activist's seized phone. A group
+        known to include them is skipped at once; any other group is asked about
+        right before sending, since people join groups after accepting.
+        """
+        if message.contact_id is None or (
+            message.kind not in _ALERT_KINDS and message.kind not in SILENT_KINDS
+        ):
+            return False
+        async with self._database.snapshot() as tx:
+            contact = await contact_repository.contact_by_id(tx, message.contact_id)
+            person = await people_repository.by_id(tx, message.person_id)
+            incident = (
+                None
+                if message.incident_id is None
+                else await incident_repository.load(tx, message.incident_id)
+            )
+        if contact is None or person is None or not contact.is_group:
+            return False
+        if message.kind in _ALERT_KINDS and (
+            incident is None or incident.reason not in SILENT_REASONS
+        ):
+            return False
+        if contact.includes_activist is not True and not await is_in_group(
+            self._bot, message.chat_id, person.telegram_user_id
+        ):
+            return False
+        await self._spare(message, contact, incident)
+        return True
+
+    async def _spare(
+        self, message: OutboxMessage, group: Contact, incident: Incident | None
+    ) -> None:
+        """Flag the group as including the activist, drop the row, tell the others once."""
+        now = self._clock.now()
+        told = 0
+        async with self._database.transaction() as tx:
+            await contact_repository.set_includes_activist(tx, group.id, True)
+            await outbox_repository.mark_failed(tx, message.id, "skipped: the activist is a member")
+            # The first alert text tells the others; its location, media and repeats
+            # are skipped without a word (the group is flagged now).
+            first_alert = message.kind is OutboxKind.ALERT and not int(
+                message.payload.get("repeat") or 0
+            )
+            if incident is not None and first_alert:
+                told = await alerting.group_skipped(tx, incident, group, now)
+        logger.warning(
+            "outbox row %s skipped: the activist is a member of group contact %s",
+            message.id,
+            group.id,
+        )
+        if told:
+            self.wake()
 
     async def _send(self, chat_id: int, outgoing: Outgoing) -> int:
         if outgoing.photo is not None:
@@ -264,6 +333,12 @@ class DeliveryWorker:
         if contact is None:
             raise _Superseded("the contact was removed")
         tr = self._translations[contact.language]
+        if message.kind is OutboxKind.UNREACHABLE_RELAYED:
+            about = message.payload.get("contact") or "?"
+            return Outgoing(text=render_unreachable_relayed(tr, name, about), protect=True)
+        if message.kind is OutboxKind.GROUP_SKIPPED:
+            group = message.payload.get("group") or "?"
+            return Outgoing(text=render_group_skipped(tr, name, group), protect=True)
         if message.kind is OutboxKind.DRILL:
             if message.drill_id is None:
                 raise ValueError("a drill row without its drill")
@@ -327,7 +402,14 @@ class DeliveryWorker:
         items = await context_repository.recent(
             tx, message.person_id, now - self._retention, settings.quoted_messages
         )
-        alerted = await incident_repository.alerted_contacts(tx, incident.id)
+        contacts = await contact_repository.contacts_of(tx, message.person_id)
+        spared = [c for c in contacts if is_spared(c, incident.reason)]
+        spared_ids = {c.id for c in spared}
+        alerted = [
+            contact_id
+            for contact_id in await incident_repository.alerted_contacts(tx, incident.id)
+            if contact_id not in spared_ids
+        ]
         taker = (
             None
             if incident.acknowledged_by is None
@@ -344,6 +426,7 @@ class DeliveryWorker:
             acknowledged_by=None if taker is None else taker.display_name,
             repeat=repeat,
             now=now,
+            spared_groups=tuple(c.display_name for c in spared if c.status is ContactStatus.ACTIVE),
         )
         markup = None
         if incident.is_active:

@@ -15,6 +15,32 @@ def _moment(message: OutboxMessage, key: str) -> datetime:
     return datetime.fromisoformat(value)
 
 
+def _accepted(message: OutboxMessage, tr: Translator, contact: str) -> str:
+    tier = message.payload.get("tier") or "1"
+    username = message.payload.get("username")
+    if username:
+        text = tr(
+            "✅ {contact} (@{username}) accepted your invitation: they are now your tier "
+            "{tier} contact.",
+            contact=contact,
+            username=username,
+            tier=tier,
+        )
+    else:
+        text = tr(
+            "✅ {contact} accepted your invitation: they are now your tier {tier} contact.",
+            contact=contact,
+            tier=tier,
+        )
+    if message.payload.get("includes_activist") == "yes":
+        text += "\n\n" + tr(
+            "⚠️ You are a member of this group, so it will not get silent alerts (duress PIN, "
+            "wrong PINs): the group may be open on your phone. Invite a group you are not in, "
+            "or a person, for those."
+        )
+    return text
+
+
 def render_notice(message: OutboxMessage, tr: Translator, zone: str, now: datetime) -> str:
     """Return the text of a reminder, prompt or pause-ended message."""
     if message.kind is OutboxKind.REMIND:
@@ -46,14 +72,18 @@ def render_notice(message: OutboxMessage, tr: Translator, zone: str, now: dateti
             "Ask them to open the bot again, or invite someone else with /invite.",
             contact=contact,
         )
+    if message.kind is OutboxKind.CONTACT_REACHABLE:
+        return tr("✅ Your contact {contact} can be reached again.", contact=contact)
     if message.kind is OutboxKind.INVITE_ANSWERED:
         if message.payload.get("accepted") == "yes":
-            return tr(
-                "✅ {contact} accepted your invitation: they are now your tier {tier} contact.",
-                contact=contact,
-                tier=message.payload.get("tier") or "1",
-            )
+            return _accepted(message, tr, contact)
         return tr("Your invitation was declined.")
+    if message.kind is OutboxKind.INVITE_CONTESTED:
+        # Content-free: nothing about who the second opener was.
+        return tr(
+            "⚠️ Someone else also opened your invitation link. "
+            "It stays with the first person who opened it."
+        )
     if message.kind is OutboxKind.CONTACT_LEFT:
         return tr("{contact} is no longer your contact.", contact=contact)
     if message.kind is OutboxKind.DRILL_CONFIRMED:

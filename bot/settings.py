@@ -77,8 +77,12 @@ class SchedulerSettings:
 @dataclass(frozen=True)
 class CheckinSettings:
     min_interval: timedelta = timedelta(minutes=15)
+    # The longest interval and grace anyone may set: beyond them a plan no
+    # longer protects anyone, and they bound what a forced change can postpone.
+    max_interval: timedelta = timedelta(days=7)
     default_interval: timedelta = timedelta(hours=12)
     default_grace: timedelta = timedelta(minutes=30)
+    max_grace: timedelta = timedelta(days=1)
     # None: no reminder before a deadline unless the activist asks for one.
     default_reminder: timedelta | None = timedelta(hours=1)
     max_pause: timedelta = timedelta(days=14)
@@ -223,8 +227,10 @@ _SCHEMA: dict[str, tuple[type[Any], dict[str, Converter]]] = {
         CheckinSettings,
         {
             "min_interval": _duration,
+            "max_interval": _duration,
             "default_interval": _duration,
             "default_grace": _duration,
+            "max_grace": _duration,
             "default_reminder": _optional_duration,
             "max_pause": _duration,
             "default_timezone": _timezone,
@@ -286,6 +292,7 @@ def load_settings(path: Path | None, environ: Mapping[str, str]) -> Settings:
         else:
             sections[name] = _convert_section(name, value, problems)
 
+    _check_bounds(sections.get("checkins", CheckinSettings()), problems)
     base = path.parent if path is not None else Path()
     # Relative paths are relative to the settings file, not to whatever
     # directory the bot happened to be started from.
@@ -304,6 +311,16 @@ def load_settings(path: Path | None, environ: Mapping[str, str]) -> Settings:
     if problems or token is None:
         raise SettingsError(problems or [MISSING_TOKEN_HELP])
     return Settings(token=token, key=Secret(key_text) if key_text else None, **sections)
+
+
+def _check_bounds(checkins: CheckinSettings, problems: list[str]) -> None:
+    """Add a problem for each default that lies outside its own limits."""
+    if not checkins.min_interval <= checkins.default_interval <= checkins.max_interval:
+        problems.append(
+            "[checkins] default_interval must lie between min_interval and max_interval"
+        )
+    if checkins.default_grace > checkins.max_grace:
+        problems.append("[checkins] default_grace must not be longer than max_grace")
 
 
 def _convert_section(name: str, table: dict[str, Any], problems: list[str]) -> Any:

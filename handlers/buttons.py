@@ -15,11 +15,12 @@ from telegram.ext import CallbackQueryHandler
 
 from bot.callbacks import Action, Callback, decode
 from bot.context import BotContext
+from bot.core.gated import Forget, RemoveContact, Wipe
 from bot.i18n import Translator
 from bot.languages import guess_language
 from bot.services.contacts import AckOutcome, InviteProblem
 from handlers import discretion
-from handlers.contacts import REMOVE, perform_remove
+from handlers.contacts import perform_remove
 from handlers.gate import require_pin
 from handlers.sender import identify
 
@@ -56,7 +57,8 @@ async def _act(
     if callback.action in (Action.ACCEPT_INVITE, Action.DECLINE_INVITE):
         accept = callback.action is Action.ACCEPT_INVITE
         person = await context.services.people.meet(user.id, user.language_code, user.full_name)
-        name = chat.title if chat.type != chat.PRIVATE and chat.title else user.full_name
+        is_group = chat.type != chat.PRIVATE
+        name = chat.title if is_group and chat.title else user.full_name
         result = await contacts.answer_invite(
             callback.target,
             user_id=user.id,
@@ -64,7 +66,9 @@ async def _act(
             accept=accept,
             name=name,
             language=person.language,
-            is_group=chat.type != chat.PRIVATE,
+            is_group=is_group,
+            # Tells the activist which account accepted: a display name can be copied.
+            username=None if is_group else user.username,
         )
         if isinstance(result, InviteProblem):
             return tr("This invitation is no longer valid."), True
@@ -86,8 +90,10 @@ async def _act(
             or await contacts.owned(sender.person, callback.target) is None
         ):
             return tr("This button no longer works."), False
-        if await require_pin(sender, context, f"{REMOVE}{callback.target}"):
-            await perform_remove(sender, context, callback.target)
+        action = RemoveContact(callback.target)
+        unlock = await require_pin(sender, context, action)
+        if unlock is not None:
+            await perform_remove(sender, context, action, unlock)
             return tr("Done."), False
         return tr("🔒 Enter your PIN."), False
     if callback.action is Action.LEAVE:
@@ -99,8 +105,8 @@ async def _act(
         sender = await identify(update, context)
         if sender is None or sender.person.id != callback.target:
             return tr("This button no longer works."), False
-        action = discretion.WIPE if callback.action is Action.WIPE else discretion.FORGET
-        return await discretion.confirm(sender, context, action), True
+        wiping = callback.action is Action.WIPE
+        return await discretion.confirm(sender, context, Wipe() if wiping else Forget()), True
     confirmed = await contacts.confirm_drill(callback.target, chat.id)
     if not confirmed:
         return tr("This button no longer works."), False

@@ -8,6 +8,7 @@ from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler, MessageHandler, filters
 
 from bot.context import BotContext
+from bot.core.gated import CheckIn, Unlock
 from bot.core.watches import AllClear
 from bot.i18n import Translations
 from bot.keyboards import checkin_keyboard, checkin_labels
@@ -16,24 +17,27 @@ from handlers.gate import require_pin
 from handlers.phrases import answer, next_deadline
 from handlers.sender import Sender, identify
 
-CHECKIN = "checkin"
-
 
 async def check_in(update: Update, context: BotContext) -> None:
     """Check in, after the PIN if the person has one."""
     sender = await identify(update, context)
-    if sender is not None and await require_pin(sender, context, CHECKIN):
-        await perform_check_in(sender, context)
+    if sender is None:
+        return
+    unlock = await require_pin(sender, context, CheckIn())
+    if unlock is not None:
+        await perform_check_in(sender, context, CheckIn(), unlock)
 
 
-async def perform_check_in(sender: Sender, context: BotContext, *, duress: bool = False) -> None:
+async def perform_check_in(
+    sender: Sender, context: BotContext, _: CheckIn, unlock: Unlock = Unlock.REAL
+) -> None:
     """Record the check-in and confirm it with the next deadline.
 
-    Under duress the reply is the same, to the byte: it is computed from the
-    same outcome, whatever happens behind it.
+    Under duress the reply is the same, to the byte: it is computed from what
+    the phone is shown, whatever happens behind it.
     """
     tr = sender.tr
-    result = await context.services.checkins.check_in(sender.person, duress=duress)
+    result = await context.services.checkins.check_in(sender.person, unlock)
     if not isinstance(result, Outcome):  # pragma: no cover - a check-in is never refused
         await answer(sender, context, result, lambda _: "")
         return

@@ -11,15 +11,12 @@ from telegram.ext import BaseHandler, CommandHandler, filters
 from bot.callbacks import Action, encode
 from bot.context import BotContext
 from bot.core.contacts import ContactStatus
+from bot.core.gated import Invite, RemoveContact, Unlock
 from bot.services.contacts import InviteProblem
 from handlers.gate import require_pin
 from handlers.sender import Sender, identify
 
 logger = logging.getLogger(__name__)
-
-# The PIN gate's names for removing contact <id> and inviting at tier <n>.
-REMOVE = "remove_contact:"
-INVITE = "invite:"
 
 
 async def invite(update: Update, context: BotContext) -> None:
@@ -36,25 +33,23 @@ async def invite(update: Update, context: BotContext) -> None:
             )
         )
         return
-    if await require_pin(sender, context, f"{INVITE}{argument}"):
-        await perform_invite(sender, context, int(argument))
+    action = Invite(int(argument))
+    unlock = await require_pin(sender, context, action)
+    if unlock is not None:
+        await perform_invite(sender, context, action, unlock)
 
 
 async def perform_invite(
-    sender: Sender, context: BotContext, tier: int, *, duress: bool = False
+    sender: Sender, context: BotContext, action: Invite, unlock: Unlock
 ) -> None:
     """Give the activist a one-time invitation link.
 
-    Under duress the link looks the same but was never stored: whoever forced it
-    cannot become a contact and read the alerts meant for the activist's people.
+    Under duress the link looks and opens the same but leads nowhere: whoever
+    forced it cannot become a contact and read the alerts meant for the
+    activist's people.
     """
     tr = sender.tr
-    service = context.services.contacts
-    if duress:
-        await context.services.checkins.raise_duress(sender.person)
-        invitation = service.decoy_invite(tier)
-    else:
-        invitation = await service.create_invite(sender.person, tier)
+    invitation = await context.services.contacts.invite(sender.person, action.tier, unlock)
     username = context.bot.username
     await sender.message.reply_text(
         tr(
@@ -166,18 +161,15 @@ async def list_contacts(update: Update, context: BotContext) -> None:
 
 
 async def perform_remove(
-    sender: Sender, context: BotContext, contact_id: int, *, duress: bool = False
+    sender: Sender, context: BotContext, action: RemoveContact, unlock: Unlock
 ) -> None:
     """Remove one of the person's contacts and say so.
 
     Under duress the contact is kept (a captor must not be able to cut the
-    alarm off), while the phone shows the same answer as a real removal.
+    alarm off), while the phone shows the same answer as a real removal, and
+    never lists the contact again.
     """
-    service = context.services.contacts
-    if duress:
-        contact = await service.owned(sender.person, contact_id)
-    else:
-        contact = await service.remove(sender.person, contact_id)
+    contact = await context.services.contacts.remove(sender.person, action.contact_id, unlock)
     if contact is None:
         await sender.message.reply_text(sender.tr("This button no longer works."))
         return

@@ -9,12 +9,11 @@ from telegram.ext import BaseHandler, CommandHandler, TypeHandler, filters
 
 from bot.callbacks import Action, encode
 from bot.context import BotContext
+from bot.core.gated import Forget, Unlock, Wipe
 from bot.i18n import Translator
 from handlers.gate import require_pin
 from handlers.sender import Sender, identify
 
-WIPE = "wipe"
-FORGET = "forget"
 # Tracking runs before everything, so even a message another handler stops is known.
 TRACK_GROUP = -2
 
@@ -88,37 +87,41 @@ async def forget(update: Update, context: BotContext) -> None:
     )
 
 
-async def confirm(sender: Sender, context: BotContext, action: str) -> str:
+async def confirm(sender: Sender, context: BotContext, action: Wipe | Forget) -> str:
     """Carry on with a confirmed wipe or forget, after the PIN if there is one."""
-    if await require_pin(sender, context, action):
-        await perform(action, sender, context, duress=False)
-        return sender.tr("Done.")
-    return sender.tr("🔒 Enter your PIN.")
+    unlock = await require_pin(sender, context, action)
+    if unlock is None:
+        return sender.tr("🔒 Enter your PIN.")
+    if isinstance(action, Wipe):
+        await perform_wipe(sender, context, action, unlock)
+    else:
+        await perform_forget(sender, context, action, unlock)
+    return sender.tr("Done.")
 
 
-async def perform(action: str, sender: Sender, context: BotContext, *, duress: bool) -> None:
-    """Wipe or forget. Under duress it looks the same, but contacts are alerted and
-    everything they may need stays."""
+async def perform_wipe(sender: Sender, context: BotContext, _: Wipe, unlock: Unlock) -> None:
+    """Wipe the chat and what was kept; under duress the contacts keep what they may need."""
+    await context.services.discretion.wipe(context.bot, sender.person, unlock)
+    await context.bot.send_message(
+        sender.person.telegram_user_id,
+        sender.tr("🧹 Done: this chat and what I kept are wiped, as far as Telegram allows."),
+    )
+
+
+async def perform_forget(sender: Sender, context: BotContext, _: Forget, unlock: Unlock) -> None:
+    """Forget the person; under duress the phone is shown it, and the watch goes on."""
     services = context.services
-    tr = sender.tr
-    if duress:
-        await services.checkins.raise_duress(sender.person)
-    if action == WIPE:
-        await services.discretion.wipe(context.bot, sender.person, keep_context=duress)
-        await context.bot.send_message(
-            sender.person.telegram_user_id,
-            tr("🧹 Done: this chat and what I kept are wiped, as far as Telegram allows."),
-        )
-        return
-    if not duress:
-        for contact in await services.contacts.contacts_of(sender.person):
+    if unlock is Unlock.DURESS:
+        await services.discretion.pretend_forgotten(context.bot, sender.person)
+    else:
+        for contact in await services.contacts.real_contacts_of(sender.person):
             goodbye = _goodbye(services.translations[contact.language], sender.person.display_name)
             await services.contacts.tell_directly(context.bot, contact, goodbye)
         await services.discretion.wipe(context.bot, sender.person)
         await services.people.forget(sender.person)
     await context.bot.send_message(
         sender.person.telegram_user_id,
-        tr("Everything about you is deleted. Send /start to begin again."),
+        sender.tr("Everything about you is deleted. Send /start to begin again."),
     )
 
 

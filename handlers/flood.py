@@ -1,19 +1,49 @@
-"""The first handler of all: drop a flood of updates from one person, and edited commands."""
+"""The first handler of all: drop a flood of updates from one person, and edited commands.
+
+A flood never silences what keeps a watched person safe: :func:`is_vital` picks
+out an SOS, a check-in and a PIN answer from the update alone, and only when such
+an update comes from someone already over the limit does the database say whether
+they are watched (have a plan or a contact). Strangers flooding cost no more than
+before, and are still limited whatever they send (security review H2).
+"""
 
 from __future__ import annotations
 
 import logging
+import re
 
 from telegram import Update
+from telegram.constants import ChatType
 from telegram.ext import ApplicationHandlerStop, TypeHandler
 
 from bot.context import BotContext
+from bot.keyboards import checkin_labels
 from bot.languages import guess_language
 
 logger = logging.getLogger(__name__)
 
 # Runs before the PIN entries (-1) and everything else (0).
 FLOOD_GROUP = -3
+
+# The commands of handlers/sos.py and handlers/checkin.py.
+VITAL_COMMANDS = frozenset({"sos", "ok", "checkin"})
+# The same pattern as handlers/pins.py build_entry: what may answer "Enter your PIN".
+_PIN_ANSWER = re.compile(r"^\s*[0-9]+\s*$")
+
+
+def is_vital(text: str | None, *, private: bool, checkin_labels: frozenset[str]) -> bool:
+    """Return whether a new message is an SOS, a check-in or a PIN answer.
+
+    Mirrors the filters of the handlers that act on them, all private-chat only:
+    the commands (any case, with or without ``@bot``), the check-in button's label
+    in any language, and an all-digit message.
+    """
+    if not private or text is None:
+        return False
+    if text.startswith("/"):
+        command = text.split(maxsplit=1)[0][1:].split("@", 1)[0]
+        return command.lower() in VITAL_COMMANDS
+    return text in checkin_labels or _PIN_ANSWER.search(text) is not None
 
 
 async def limit(update: Update, context: BotContext) -> None:
@@ -30,7 +60,17 @@ async def limit(update: Update, context: BotContext) -> None:
         return
     services = context.services
     now = services.clock.now()
-    if services.flood.allow_update(user.id, now):
+    message = update.message
+    vital = message is not None and is_vital(
+        message.text,
+        private=message.chat.type == ChatType.PRIVATE,
+        checkin_labels=checkin_labels(services.translations),
+    )
+    if vital:
+        # Order matters: the database is asked only once the count is over.
+        if services.flood.allow_vital(user.id, now) or await services.people.is_watched(user.id):
+            return
+    elif services.flood.allow_update(user.id, now):
         return
     if services.flood.should_warn(user.id, now) and update.effective_chat is not None:
         tr = services.translations[guess_language(user.language_code)]

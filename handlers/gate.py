@@ -1,23 +1,28 @@
-"""Ask for the PIN before an action, when the person has one."""
+"""Ask for the PIN before a gated action, when the person's phone has one."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from typing import Any
+
 from bot.context import BotContext
-from bot.services.pins import gate
+from bot.core.gated import GatedAction, Unlock
 from handlers.sender import Sender
 
+# Carries out one kind of gated action once it is unlocked, and replies.
+Perform = Callable[[Sender, BotContext, Any, Unlock], Awaitable[None]]
 
-async def require_pin(sender: Sender, context: BotContext, action: str) -> bool:
-    """Return ``True`` to go ahead now; else ask for the PIN and return ``False``.
+
+async def require_pin(sender: Sender, context: BotContext, action: GatedAction) -> Unlock | None:
+    """Return how to go ahead now, or ask for the PIN and return ``None``.
 
     The PIN handler carries the action out once the PIN arrives.
     """
-    pins = context.services.pins
-    if (await pins.record(sender.person)).pin_hash is None:
-        return True
-    await pins.ask(sender.person, gate(action))
+    unlock = await context.services.pins.gate(sender.person, action)
+    if unlock is not None:
+        return unlock
     prompt = await sender.message.reply_text(sender.tr("🔒 Enter your PIN."))
     await context.services.discretion.forget_exchange(
         sender.person, [sender.message.message_id, prompt.message_id]
     )
-    return False
+    return None

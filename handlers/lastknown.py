@@ -15,9 +15,11 @@ from telegram.ext import BaseHandler, CommandHandler, MessageHandler, filters
 
 from bot.context import BotContext
 from bot.core.context import ContextKind
+from bot.core.gated import ClearInstructions, SetInstructions, Unlock
 from bot.i18n import Translator
 from bot.services.lastknown import MAX_INSTRUCTIONS, MAX_TEXT
-from handlers.sender import identify
+from handlers.gate import require_pin
+from handlers.sender import Sender, identify
 
 Body = dict[str, str | float | int | None]
 
@@ -49,7 +51,11 @@ def _extract(message: Message) -> tuple[ContextKind, Body] | None:
     return None
 
 
-def _acknowledgement(tr: Translator, kind: ContextKind, body: Body, clipped: bool) -> str:
+def acknowledgement(
+    tr: Translator, kind: ContextKind, body: Body | None = None, clipped: bool = False
+) -> str:
+    """Return what the bot answers when it keeps a message of ``kind``."""
+    body = body or {}
     if kind is ContextKind.LOCATION and "live_until" in body:
         return tr("📍 Live location kept for your contacts; I follow it while you share it.")
     if kind is ContextKind.LOCATION:
@@ -71,7 +77,7 @@ async def keep_message(update: Update, context: BotContext) -> None:
     kind, body = extracted
     await context.services.lastknown.keep(sender.person, sender.message.message_id, kind, body)
     clipped = sender.message.text is not None and len(sender.message.text) > MAX_TEXT
-    await sender.message.reply_text(_acknowledgement(sender.tr, kind, body, clipped))
+    await sender.message.reply_text(acknowledgement(sender.tr, kind, body, clipped))
 
 
 async def keep_edit(update: Update, context: BotContext) -> None:
@@ -104,10 +110,9 @@ async def instructions(update: Update, context: BotContext) -> None:
         )
         return
     if text.lower() == "off":
-        deleted = await service.clear_instructions(sender.person)
-        await sender.message.reply_text(
-            tr("Instructions deleted.") if deleted else tr("You have no instructions to delete.")
-        )
+        unlock = await require_pin(sender, context, ClearInstructions())
+        if unlock is not None:
+            await perform_clear_instructions(sender, context, ClearInstructions(), unlock)
         return
     if len(text) > MAX_INSTRUCTIONS:
         await sender.message.reply_text(
@@ -118,9 +123,28 @@ async def instructions(update: Update, context: BotContext) -> None:
             )
         )
         return
-    await service.set_instructions(sender.person, text)
+    action = SetInstructions(text)
+    unlock = await require_pin(sender, context, action)
+    if unlock is not None:
+        await perform_set_instructions(sender, context, action, unlock)
+
+
+async def perform_set_instructions(
+    sender: Sender, context: BotContext, action: SetInstructions, unlock: Unlock
+) -> None:
+    await context.services.lastknown.set_instructions(sender.person, action.text, unlock)
     await sender.message.reply_text(
-        tr("🔒 Instructions saved. Your contacts will see them only inside an alert.")
+        sender.tr("🔒 Instructions saved. Your contacts will see them only inside an alert.")
+    )
+
+
+async def perform_clear_instructions(
+    sender: Sender, context: BotContext, _: ClearInstructions, unlock: Unlock
+) -> None:
+    deleted = await context.services.lastknown.clear_instructions(sender.person, unlock)
+    tr = sender.tr
+    await sender.message.reply_text(
+        tr("Instructions deleted.") if deleted else tr("You have no instructions to delete.")
     )
 
 

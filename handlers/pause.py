@@ -8,13 +8,11 @@ from telegram import Update
 from telegram.ext import CommandHandler, filters
 
 from bot.context import BotContext
+from bot.core.gated import Pause, Resume, Unlock
 from bot.durations import DurationError, parse_duration
 from handlers.gate import require_pin
 from handlers.phrases import answer, bad_duration
 from handlers.sender import Sender, identify
-
-PAUSE = "pause:"
-RESUME = "resume"
 
 
 async def pause(update: Update, context: BotContext) -> None:
@@ -35,16 +33,20 @@ async def pause(update: Update, context: BotContext) -> None:
     except DurationError:
         await sender.message.reply_text(bad_duration(tr, sender.argument, "/pause 3d"))
         return
-    action = f"{PAUSE}{int(duration.total_seconds())}"
-    if await require_pin(sender, context, action):
-        await perform_pause(sender, context, duration)
+    action = Pause(int(duration.total_seconds()))
+    problem = context.services.checkins.problem_with(action)
+    if problem is not None:
+        await answer(sender, context, problem, lambda _: "")
+        return
+    unlock = await require_pin(sender, context, action)
+    if unlock is not None:
+        await perform_pause(sender, context, action, unlock)
 
 
-async def perform_pause(
-    sender: Sender, context: BotContext, duration: timedelta, *, duress: bool = False
-) -> None:
+async def perform_pause(sender: Sender, context: BotContext, action: Pause, unlock: Unlock) -> None:
     tr = sender.tr
-    result = await context.services.checkins.pause(sender.person, duration, duress=duress)
+    duration = timedelta(seconds=action.seconds)
+    result = await context.services.checkins.pause(sender.person, duration, unlock)
     await answer(
         sender,
         context,
@@ -55,13 +57,16 @@ async def perform_pause(
 
 async def resume(update: Update, context: BotContext) -> None:
     sender = await identify(update, context)
-    if sender is not None and await require_pin(sender, context, RESUME):
-        await perform_resume(sender, context)
+    if sender is None:
+        return
+    unlock = await require_pin(sender, context, Resume())
+    if unlock is not None:
+        await perform_resume(sender, context, Resume(), unlock)
 
 
-async def perform_resume(sender: Sender, context: BotContext, *, duress: bool = False) -> None:
+async def perform_resume(sender: Sender, context: BotContext, _: Resume, unlock: Unlock) -> None:
     tr = sender.tr
-    result = await context.services.checkins.resume(sender.person, duress=duress)
+    result = await context.services.checkins.resume(sender.person, unlock)
     await answer(sender, context, result, lambda _: tr("▶️ Resumed; this counts as a check-in."))
 
 

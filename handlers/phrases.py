@@ -9,7 +9,7 @@ from bot.context import BotContext
 from bot.core.plans import DailyPlan, IntervalPlan
 from bot.core.watches import Refusal, Watch, WatchState
 from bot.i18n import Translator, to_minutes
-from bot.services.checkins import MAX_DAILY_TIMES, MAX_GRACE, MAX_REMINDER, Problem, Result
+from bot.services.checkins import MAX_DAILY_TIMES, MAX_REMINDER, Problem, Result
 from bot.settings import CheckinSettings
 from handlers.sender import Sender
 
@@ -53,6 +53,11 @@ def explain_refusal(refusal: Refusal, tr: Translator) -> str:
             "Your contacts are being alerted about you. Check in first with /ok "
             "to tell them you are safe, then pause."
         )
+    if refusal is Refusal.CHECK_IN_FIRST:
+        return tr(
+            "Your check-in is due now, so a longer grace would delay the alert. "
+            "Check in first with /ok, then change it."
+        )
     return tr("Your watch is not paused.")
 
 
@@ -61,6 +66,11 @@ def explain_problem(problem: Problem, tr: Translator, settings: CheckinSettings)
         return tr(
             "That is too short: the shortest interval is {minimum}. Example: /every 12h",
             minimum=tr.duration(settings.min_interval),
+        )
+    if problem is Problem.INTERVAL_TOO_LONG:
+        return tr(
+            "That is too long: the longest interval is {maximum}. Example: /every 12h",
+            maximum=tr.duration(settings.max_interval),
         )
     if problem is Problem.TIMES_TOO_CLOSE:
         return tr(
@@ -75,7 +85,7 @@ def explain_problem(problem: Problem, tr: Translator, settings: CheckinSettings)
             maximum=tr.duration(settings.max_pause),
         )
     if problem is Problem.GRACE_TOO_LONG:
-        return tr("Grace can be at most {maximum}.", maximum=tr.duration(MAX_GRACE))
+        return tr("Grace can be at most {maximum}.", maximum=tr.duration(settings.max_grace))
     return tr(
         "A reminder can come at most {maximum} before the deadline.",
         maximum=tr.duration(MAX_REMINDER),

@@ -1,15 +1,16 @@
-"""``/pin``, ``/duress`` and the answers to "Enter your PIN".
+"""``/pin``, ``/duress``, the answers to "Enter your PIN", and digits sent unasked.
 
 The entry handler runs in a group before every other handler: while the bot
 waits for a PIN, an all-digit message is taken as the answer, deleted from the
-chat at once, and never reaches the context handler. Other messages pass through
-untouched, so nothing the activist writes is lost to a pending prompt.
+chat at once, and never reaches the context handler. Digits that could be a PIN
+from a person who has one are deleted too, prompt or no prompt. Other messages
+pass through untouched, so nothing the activist writes is lost to a prompt.
 """
 
 from __future__ import annotations
 
 import contextlib
-from datetime import timedelta
+from collections.abc import Mapping
 from typing import Any
 
 from telegram import Update
@@ -23,14 +24,14 @@ from telegram.ext import (
 )
 
 from bot.context import BotContext
-from bot.services.pins import SET_DURESS, SET_PIN, Verdict
-from handlers import checkin, contacts, discretion, pause
-from handlers.gate import require_pin
+from bot.core import gated
+from bot.core.context import ContextKind
+from bot.core.gated import GatedAction, PinOff, SetDuress, SetPin, Unlock
+from bot.services.pins import LooseDigits, Verdict
+from handlers import checkin, contacts, discretion, lastknown, pause, plans
+from handlers.gate import Perform, require_pin
 from handlers.sender import Sender, identify
 
-PIN = "pin"
-PIN_OFF = "pin_off"
-DURESS = "duress"
 # Handlers in this group run before the default group 0.
 ENTRY_GROUP = -1
 
@@ -39,36 +40,64 @@ async def set_pin(update: Update, context: BotContext) -> None:
     sender = await identify(update, context)
     if sender is None:
         return
-    if sender.argument.lower() == "off":
-        if await require_pin(sender, context, PIN_OFF):
-            await _perform(PIN_OFF, sender, context, duress=False)
-        return
-    if await require_pin(sender, context, PIN):
-        await _perform(PIN, sender, context, duress=False)
+    action: GatedAction = PinOff() if sender.argument.lower() == "off" else SetPin()
+    unlock = await require_pin(sender, context, action)
+    if unlock is not None:
+        await PERFORM[type(action)](sender, context, action, unlock)
 
 
 async def set_duress(update: Update, context: BotContext) -> None:
     sender = await identify(update, context)
     if sender is None:
         return
-    if (await context.services.pins.record(sender.person)).pin_hash is None:
+    if not await context.services.pins.is_set(sender.person):
         await sender.message.reply_text(sender.tr("Set a PIN first with /pin."))
         return
-    if await require_pin(sender, context, DURESS):
-        await _perform(DURESS, sender, context, duress=False)
+    unlock = await require_pin(sender, context, SetDuress())
+    if unlock is not None:
+        await perform_set_duress(sender, context, SetDuress(), unlock)
+
+
+async def perform_set_pin(sender: Sender, context: BotContext, _: SetPin, unlock: Unlock) -> None:
+    await context.services.pins.choose_new(sender.person, duress_pin=False, unlock=unlock)
+    await sender.message.reply_text(
+        sender.tr("Send the PIN you want, 4 to 12 digits. I delete it from this chat at once.")
+    )
+
+
+async def perform_pin_off(sender: Sender, context: BotContext, _: PinOff, unlock: Unlock) -> None:
+    await context.services.pins.remove(sender.person, unlock)
+    await sender.message.reply_text(sender.tr("PIN removed."))
+
+
+async def perform_set_duress(
+    sender: Sender, context: BotContext, _: SetDuress, unlock: Unlock
+) -> None:
+    await context.services.pins.choose_new(sender.person, duress_pin=True, unlock=unlock)
+    await sender.message.reply_text(
+        sender.tr(
+            "Send your duress PIN, different from your PIN. Entered wherever I ask for "
+            "your PIN, it looks like the PIN, and silently alerts all your contacts."
+        )
+    )
 
 
 async def enter_pin(update: Update, context: BotContext) -> None:
-    """Take an all-digit message as the PIN the bot asked for, if it asked."""
+    """Take an all-digit message as the PIN the bot asked for, or keep it off the record."""
     sender = await identify(update, context)
-    if sender is None or not await context.services.pins.is_waiting(sender.person):
+    if sender is None:
+        return
+    pins = context.services.pins
+    text = sender.message.text or ""
+    if not await pins.is_waiting(sender.person):
+        await _unasked(sender, context, text)
         return
     # The PIN must not stay on the phone a moment longer than needed.
-    with contextlib.suppress(TelegramError):
-        await sender.message.delete()
-    submission = await context.services.pins.submit(sender.person, sender.message.text or "")
+    await _delete(sender)
+    submission = await pins.submit(sender.person, text)
     tr = sender.tr
     replies = {
+        Verdict.NOTHING_ASKED: tr("No PIN was asked for. To check in, send /ok."),
         Verdict.BAD_SHAPE: tr("A PIN is 4 to 12 digits. Try again."),
         Verdict.ASK_AGAIN: tr("Send the same PIN again to confirm it."),
         Verdict.MISMATCH: tr("The two entries differ; nothing changed. Start again."),
@@ -76,7 +105,8 @@ async def enter_pin(update: Update, context: BotContext) -> None:
             "The duress PIN and the PIN must differ; nothing changed. Start again."
         ),
         Verdict.PIN_SET: tr(
-            "🔒 PIN set. I will ask for it to check in, pause, resume and change contacts."
+            "🔒 PIN set. I will ask for it before anything that changes when or whether "
+            "your contacts are alerted: checking in, your plan, pausing, contacts, wipe."
         ),
         Verdict.DURESS_SET: tr("🔒 Duress PIN set."),
         Verdict.WRONG: tr("Wrong PIN. Try again."),
@@ -84,47 +114,55 @@ async def enter_pin(update: Update, context: BotContext) -> None:
     if submission.verdict in replies:
         await sender.message.reply_text(replies[submission.verdict])
     elif submission.action is not None:
-        duress = submission.verdict is Verdict.DURESS
-        await _perform(submission.action, sender, context, duress=duress)
+        action = submission.action
+        await PERFORM[type(action)](sender, context, action, submission.unlock)
     raise ApplicationHandlerStop
 
 
-async def _perform(action: str, sender: Sender, context: BotContext, *, duress: bool) -> None:
-    """Carry out the action the PIN unlocked, exactly as it looks without a PIN."""
-    tr = sender.tr
-    pins = context.services.pins
-    if action == checkin.CHECKIN:
-        await checkin.perform_check_in(sender, context, duress=duress)
-    elif action.startswith(pause.PAUSE):
-        seconds = int(action.removeprefix(pause.PAUSE))
-        await pause.perform_pause(sender, context, timedelta(seconds=seconds), duress=duress)
-    elif action == pause.RESUME:
-        await pause.perform_resume(sender, context, duress=duress)
-    elif action.startswith(contacts.INVITE):
-        tier = int(action.removeprefix(contacts.INVITE))
-        await contacts.perform_invite(sender, context, tier, duress=duress)
-    elif action.startswith(contacts.REMOVE):
-        contact_id = int(action.removeprefix(contacts.REMOVE))
-        await contacts.perform_remove(sender, context, contact_id, duress=duress)
-    elif action in (discretion.WIPE, discretion.FORGET):
-        await discretion.perform(action, sender, context, duress=duress)
-    elif action == PIN:
-        await pins.ask(sender.person, SET_PIN)
+async def _unasked(sender: Sender, context: BotContext, text: str) -> None:
+    """Digits with no prompt open: never keep a PIN as words for the contacts."""
+    loose = await context.services.pins.loose_digits(sender.person, text)
+    if loose is LooseDigits.NOT_MINE:
+        return
+    if loose is LooseDigits.DELETE:
+        await _delete(sender)
         await sender.message.reply_text(
-            tr("Send the PIN you want, 4 to 12 digits. I delete it from this chat at once.")
-        )
-    elif action == PIN_OFF:
-        if not duress:
-            await pins.remove(sender.person)
-        await sender.message.reply_text(tr("PIN removed."))
-    elif action == DURESS:
-        await pins.ask(sender.person, SET_DURESS)
-        await sender.message.reply_text(
-            tr(
-                "Send your duress PIN, different from your PIN. Entered wherever I ask for "
-                "your PIN, it looks like the PIN, and silently alerts all your contacts."
+            sender.tr(
+                "🔒 I deleted that message: digits that could be your PIN are never kept. "
+                "No PIN was asked for; to check in, send /ok."
             )
         )
+    else:
+        # Exactly what the context handler answers, with nothing kept.
+        await sender.message.reply_text(lastknown.acknowledgement(sender.tr, ContextKind.TEXT))
+    raise ApplicationHandlerStop
+
+
+async def _delete(sender: Sender) -> None:
+    with contextlib.suppress(TelegramError):
+        await sender.message.delete()
+
+
+# What each gated action does once unlocked; every action has one entry.
+PERFORM: Mapping[type[GatedAction], Perform] = {
+    gated.CheckIn: checkin.perform_check_in,
+    gated.Pause: pause.perform_pause,
+    gated.Resume: pause.perform_resume,
+    gated.SetInterval: plans.perform_set_interval,
+    gated.SetDaily: plans.perform_set_daily,
+    gated.SetZone: plans.perform_set_zone,
+    gated.SetGrace: plans.perform_set_grace,
+    gated.SetReminder: plans.perform_set_reminder,
+    gated.SetInstructions: lastknown.perform_set_instructions,
+    gated.ClearInstructions: lastknown.perform_clear_instructions,
+    gated.Invite: contacts.perform_invite,
+    gated.RemoveContact: contacts.perform_remove,
+    gated.SetPin: perform_set_pin,
+    gated.PinOff: perform_pin_off,
+    gated.SetDuress: perform_set_duress,
+    gated.Wipe: discretion.perform_wipe,
+    gated.Forget: discretion.perform_forget,
+}
 
 
 def build() -> list[BaseHandler[Update, Any, Any]]:

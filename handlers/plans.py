@@ -1,18 +1,32 @@
-"""Plan settings: ``/every``, ``/at``, ``/tz``, ``/grace``, ``/remind``."""
+"""Plan settings: ``/every``, ``/at``, ``/tz``, ``/grace``, ``/remind``.
+
+Each changes when an alert fires, so each is a gated action: with a PIN set it
+waits for the PIN (and follows the duress policy) like a check-in does.
+"""
 
 from __future__ import annotations
 
 import re
-from datetime import time
+from datetime import time, timedelta
 
 from telegram import Update
 from telegram.ext import CommandHandler, filters
 
 from bot.context import BotContext
+from bot.core.gated import (
+    GatedAction,
+    SetDaily,
+    SetGrace,
+    SetInterval,
+    SetReminder,
+    SetZone,
+    Unlock,
+)
 from bot.durations import DurationError, parse_duration
 from bot.zones import canonical_zone, similar_zones
+from handlers.gate import Perform, require_pin
 from handlers.phrases import answer, bad_duration, plan_set, quote
-from handlers.sender import identify
+from handlers.sender import Sender, identify
 
 _TIME = re.compile(r"^([01]?[0-9]|2[0-3])[:.]([0-5][0-9])$")
 
@@ -21,14 +35,21 @@ async def every(update: Update, context: BotContext) -> None:
     sender = await identify(update, context)
     if sender is None:
         return
-    interval = None
+    seconds = None
     if sender.argument:
         try:
-            interval = parse_duration(sender.argument)
+            seconds = int(parse_duration(sender.argument).total_seconds())
         except DurationError:
             await sender.message.reply_text(bad_duration(sender.tr, sender.argument, "/every 12h"))
             return
-    result = await context.services.checkins.set_interval(sender.person, interval)
+    await _gate(sender, context, SetInterval(seconds), perform_set_interval)
+
+
+async def perform_set_interval(
+    sender: Sender, context: BotContext, action: SetInterval, unlock: Unlock
+) -> None:
+    every = None if action.seconds is None else timedelta(seconds=action.seconds)
+    result = await context.services.checkins.set_interval(sender.person, every, unlock)
     contacts = await context.services.contacts.contacts_of(sender.person)
     await answer(sender, context, result, plan_set(sender.tr, bool(contacts)))
 
@@ -57,9 +78,15 @@ async def at(update: Update, context: BotContext) -> None:
             )
             return
         times.append(time(int(match.group(1)), int(match.group(2))))
-    result = await context.services.checkins.set_daily(sender.person, times)
+    await _gate(sender, context, SetDaily(tuple(sorted(set(times)))), perform_set_daily)
+
+
+async def perform_set_daily(
+    sender: Sender, context: BotContext, action: SetDaily, unlock: Unlock
+) -> None:
+    result = await context.services.checkins.set_daily(sender.person, action.times, unlock)
     contacts = await context.services.contacts.contacts_of(sender.person)
-    await answer(sender, context, result, plan_set(tr, bool(contacts)))
+    await answer(sender, context, result, plan_set(sender.tr, bool(contacts)))
 
 
 async def set_zone(update: Update, context: BotContext) -> None:
@@ -87,8 +114,15 @@ async def set_zone(update: Update, context: BotContext) -> None:
             text += " " + tr("Write it as Area/City, e.g. /tz Asia/Ashgabat or /tz Europe/Moscow")
         await sender.message.reply_text(text)
         return
-    result = await context.services.checkins.set_zone(sender.person, zone)
-    await answer(sender, context, result, lambda _: tr("Time zone set: {zone}.", zone=zone))
+    await _gate(sender, context, SetZone(zone), perform_set_zone)
+
+
+async def perform_set_zone(
+    sender: Sender, context: BotContext, action: SetZone, unlock: Unlock
+) -> None:
+    tr = sender.tr
+    result = await context.services.checkins.set_zone(sender.person, action.zone, unlock)
+    await answer(sender, context, result, lambda _: tr("Time zone set: {zone}.", zone=action.zone))
 
 
 async def set_grace(update: Update, context: BotContext) -> None:
@@ -111,7 +145,15 @@ async def set_grace(update: Update, context: BotContext) -> None:
     except DurationError:
         await sender.message.reply_text(bad_duration(tr, sender.argument, "/grace 30m"))
         return
-    result = await context.services.checkins.set_grace(sender.person, grace)
+    await _gate(sender, context, SetGrace(int(grace.total_seconds())), perform_set_grace)
+
+
+async def perform_set_grace(
+    sender: Sender, context: BotContext, action: SetGrace, unlock: Unlock
+) -> None:
+    tr = sender.tr
+    grace = timedelta(seconds=action.seconds)
+    result = await context.services.checkins.set_grace(sender.person, grace, unlock)
     await answer(
         sender,
         context,
@@ -135,21 +177,42 @@ async def set_reminder(update: Update, context: BotContext) -> None:
         )
         return
     if argument == "off":
-        result = await context.services.checkins.set_reminder(sender.person, None)
-        await answer(sender, context, result, lambda _: tr("Reminders are off."))
+        await _gate(sender, context, SetReminder(None), perform_set_reminder)
         return
     try:
         before = parse_duration(argument)
     except DurationError:
         await sender.message.reply_text(bad_duration(tr, sender.argument, "/remind 1h"))
         return
-    result = await context.services.checkins.set_reminder(sender.person, before)
+    await _gate(sender, context, SetReminder(int(before.total_seconds())), perform_set_reminder)
+
+
+async def perform_set_reminder(
+    sender: Sender, context: BotContext, action: SetReminder, unlock: Unlock
+) -> None:
+    tr = sender.tr
+    before = None if action.seconds is None else timedelta(seconds=action.seconds)
+    result = await context.services.checkins.set_reminder(sender.person, before, unlock)
+    if before is None:
+        await answer(sender, context, result, lambda _: tr("Reminders are off."))
+        return
     await answer(
         sender,
         context,
         result,
         lambda _: tr("Reminder set: {before} before each deadline.", before=tr.duration(before)),
     )
+
+
+async def _gate(sender: Sender, context: BotContext, action: GatedAction, perform: Perform) -> None:
+    """Refuse a setting out of bounds at once; else ask for the PIN, then ``perform``."""
+    problem = context.services.checkins.problem_with(action)
+    if problem is not None:
+        await answer(sender, context, problem, lambda _: "")
+        return
+    unlock = await require_pin(sender, context, action)
+    if unlock is not None:
+        await perform(sender, context, action, unlock)
 
 
 def build() -> list[CommandHandler[BotContext, None]]:

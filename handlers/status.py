@@ -6,7 +6,6 @@ from telegram import Update
 from telegram.ext import CommandHandler, filters
 
 from bot.context import BotContext
-from bot.core.contacts import ContactStatus
 from bot.core.watches import WatchState
 from bot.i18n import N_
 from handlers.phrases import describe_plan, next_deadline
@@ -27,21 +26,15 @@ async def status(update: Update, context: BotContext) -> None:
     if sender is None:
         return
     tr = sender.tr
-    services = context.services
-    outcome = await services.checkins.look(sender.person)
-    watch = outcome.watch
-    if watch.last_checkin_at is None:
-        last = tr("never")
-    else:
-        last = tr.ago(outcome.at - watch.last_checkin_at)
+    view = await context.services.checkins.status(sender.person)
+    watch = view.watch
+    checked_in_at = watch.last_checkin_at
+    last = tr("never") if checked_in_at is None else tr.ago(view.at - checked_in_at)
     reminder = (
         tr("{before} before", before=tr.duration(watch.reminders[-1]))
         if watch.reminders
         else tr("off")
     )
-    has_instructions = await services.lastknown.has_instructions(sender.person)
-    contacts = await services.contacts.contacts_of(sender.person)
-    unreachable = sum(1 for c in contacts if c.status is ContactStatus.UNREACHABLE)
     lines = [
         tr("State: {state}", state=tr(STATES[watch.state])),
         tr("Plan: {plan}", plan=describe_plan(watch, tr)),
@@ -49,11 +42,14 @@ async def status(update: Update, context: BotContext) -> None:
         tr("Grace: {grace}", grace=tr.duration(watch.grace)),
         tr("Reminder: {reminder}", reminder=reminder),
         tr("Last check-in: {last}", last=last),
-        tr("Contacts: {count}", count=len(contacts))
-        + (tr(" ({count} unreachable)", count=unreachable) if unreachable else ""),
-        tr("Emergency instructions: {state}", state=tr("set") if has_instructions else tr("none")),
+        tr("Contacts: {count}", count=view.contacts)
+        + (tr(" ({count} unreachable)", count=view.unreachable) if view.unreachable else ""),
+        tr(
+            "Emergency instructions: {state}",
+            state=tr("set") if view.has_instructions else tr("none"),
+        ),
         "",
-        next_deadline(watch, tr, outcome.at),
+        next_deadline(watch, tr, view.at),
     ]
     await sender.message.reply_text("\n".join(lines))
 

@@ -20,6 +20,7 @@ def _invite(row: sqlite3.Row) -> Invite:
         opened_by_user=row["opened_by_user"],
         opened_in_chat=row["opened_in_chat"],
         used_at=None if row["used_at"] is None else from_db(row["used_at"]),
+        decoy=bool(row["decoy"]),
     )
 
 
@@ -34,16 +35,26 @@ def _contact(tx: Transaction, row: sqlite3.Row) -> Contact:
         language=str(row["language"]),
         tier=int(row["tier"]),
         status=ContactStatus(row["status"]),
+        includes_activist=(
+            None if row["includes_activist"] is None else bool(row["includes_activist"])
+        ),
     )
 
 
 async def add_invite(
-    tx: Transaction, person_id: int, tier: int, code_hash: str, now: datetime, expires_at: datetime
+    tx: Transaction,
+    person_id: int,
+    tier: int,
+    code_hash: str,
+    now: datetime,
+    expires_at: datetime,
+    *,
+    decoy: bool = False,
 ) -> int:
     return await tx.insert(
-        "INSERT INTO invites (person_id, tier, code_hash, created_at, expires_at) "
-        "VALUES (?, ?, ?, ?, ?)",
-        (person_id, tier, code_hash, to_db(now), to_db(expires_at)),
+        "INSERT INTO invites (person_id, tier, code_hash, created_at, expires_at, decoy) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        (person_id, tier, code_hash, to_db(now), to_db(expires_at), int(decoy)),
     )
 
 
@@ -57,12 +68,30 @@ async def invite_by_id(tx: Transaction, invite_id: int) -> Invite | None:
     return None if row is None else _invite(row)
 
 
-async def mark_opened(tx: Transaction, invite_id: int, user_id: int, chat_id: int) -> None:
-    """Record who opened the link: only they may answer it, in that chat."""
+async def mark_opened(tx: Transaction, invite_id: int, user_id: int, chat_id: int) -> bool:
+    """Bind the invitation to its first opener; ``True`` if it is bound to this one.
+
+    Only the first opener may answer it, in that chat: a link that leaked and was
+    opened later by someone else stays with the first.
+    """
+    # Compare-and-set: of two people opening at once, exactly one binds the link.
     await tx.execute(
-        "UPDATE invites SET opened_by_user = ?, opened_in_chat = ? WHERE id = ?",
+        "UPDATE invites SET opened_by_user = ?, opened_in_chat = ? "
+        "WHERE id = ? AND opened_by_user IS NULL",
         (user_id, chat_id, invite_id),
     )
+    invite = await invite_by_id(tx, invite_id)
+    return invite is not None and invite.is_opened_by(user_id, chat_id)
+
+
+async def mark_contested(tx: Transaction, invite_id: int, now: datetime) -> bool:
+    """Record that someone else opened a bound invitation; ``True`` only the first time."""
+    # Compare-and-set: the activist hears of it once, however many try.
+    changed = await tx.execute(
+        "UPDATE invites SET contested_at = ? WHERE id = ? AND contested_at IS NULL",
+        (to_db(now), invite_id),
+    )
+    return changed == 1
 
 
 async def mark_used(tx: Transaction, invite_id: int, now: datetime) -> bool:
@@ -83,13 +112,15 @@ async def upsert_contact(
     language: str,
     tier: int,
     now: datetime,
+    includes_activist: bool | None = None,
 ) -> Contact:
     """Make the chat a contact of the person (again), active, at ``tier``."""
     await tx.execute(
         "INSERT INTO contacts (person_id, chat_id, chat_type, display_name, language, tier, "
-        "status, created_at) VALUES (?, ?, ?, ?, ?, ?, 'active', ?) "
+        "status, created_at, includes_activist) VALUES (?, ?, ?, ?, ?, ?, 'active', ?, ?) "
         "ON CONFLICT (person_id, chat_id) DO UPDATE SET display_name = excluded.display_name, "
-        "language = excluded.language, tier = excluded.tier, status = 'active'",
+        "language = excluded.language, tier = excluded.tier, status = 'active', "
+        "includes_activist = excluded.includes_activist",
         (
             person_id,
             chat_id,
@@ -98,6 +129,7 @@ async def upsert_contact(
             language,
             tier,
             to_db(now),
+            None if includes_activist is None else int(includes_activist),
         ),
     )
     row = await tx.fetch_one(
@@ -136,6 +168,25 @@ async def mark_unreachable(tx: Transaction, contact_id: int) -> bool:
     changed = await tx.execute(
         "UPDATE contacts SET status = 'unreachable' WHERE id = ? AND status = 'active'",
         (contact_id,),
+    )
+    return changed == 1
+
+
+async def mark_reachable(tx: Transaction, contact_id: int) -> bool:
+    """Mark the contact active again; ``True`` only when it was unreachable until now."""
+    # Compare-and-set: a repeated "unblocked" update changes nothing the second time.
+    changed = await tx.execute(
+        "UPDATE contacts SET status = 'active' WHERE id = ? AND status = 'unreachable'",
+        (contact_id,),
+    )
+    return changed == 1
+
+
+async def set_includes_activist(tx: Transaction, contact_id: int, includes: bool) -> bool:
+    """Record whether the activist is in this group; ``True`` if that changed."""
+    changed = await tx.execute(
+        "UPDATE contacts SET includes_activist = ? WHERE id = ? AND includes_activist IS NOT ?",
+        (int(includes), contact_id, int(includes)),
     )
     return changed == 1
 

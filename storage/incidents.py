@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterable
 from datetime import datetime
 
 from bot.core.incidents import Incident
@@ -33,6 +34,7 @@ def _incident(row: sqlite3.Row) -> Incident:
         acknowledged_at=_optional(row["acknowledged_at"]),
         closed_at=_optional(row["closed_at"]),
         version=int(row["version"]),
+        wrong_pins=row["wrong_pins"],
     )
 
 
@@ -43,12 +45,13 @@ async def open_incident(
     due_at: datetime,
     now: datetime,
     offline_since: datetime | None,
+    wrong_pins: int | None = None,
 ) -> int:
     """Record a new alert about ``person_id`` and return its id."""
     return await tx.insert(
-        "INSERT INTO incidents (person_id, reason, due_at, opened_at, offline_since) "
-        "VALUES (?, ?, ?, ?, ?)",
-        (person_id, reason.value, to_db(due_at), to_db(now), _db(offline_since)),
+        "INSERT INTO incidents (person_id, reason, due_at, opened_at, offline_since, wrong_pins) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        (person_id, reason.value, to_db(due_at), to_db(now), _db(offline_since), wrong_pins),
     )
 
 
@@ -93,6 +96,20 @@ async def open_ones(tx: Transaction, person_id: int) -> list[Incident]:
         (person_id,),
     )
     return [_incident(row) for row in rows]
+
+
+async def has_open(tx: Transaction, person_id: int, reasons: Iterable[AlertReason]) -> bool:
+    """Return whether ``person_id`` has an open incident for one of ``reasons``."""
+    wanted = [reason.value for reason in reasons]
+    if not wanted:
+        return False
+    marks = ", ".join("?" for _ in wanted)
+    row = await tx.fetch_one(
+        f"SELECT 1 FROM incidents WHERE person_id = ? AND closed_at IS NULL "  # noqa: S608 -- only "?" marks are interpolated
+        f"AND reason IN ({marks}) LIMIT 1",
+        (person_id, *wanted),
+    )
+    return row is not None
 
 
 async def close_open(tx: Transaction, person_id: int, now: datetime) -> list[Incident]:

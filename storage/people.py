@@ -58,6 +58,28 @@ async def by_id(tx: Transaction, person_id: int) -> Person | None:
     return None if row is None else _person(tx, row)
 
 
+async def is_watched(tx: Transaction, telegram_user_id: int) -> bool:
+    """Return whether the person has an armed plan or at least one contact.
+
+    A watch in SOS without a plan does not count: a stranger's /sos arms nothing
+    that a contact could hear about.
+    """
+    row = await tx.fetch_one(
+        """
+        SELECT EXISTS (
+            SELECT 1 FROM watches JOIN people ON people.id = watches.person_id
+            WHERE people.telegram_user_id = ?1 AND watches.state != 'unarmed'
+                AND (watches.plan_every_seconds IS NOT NULL OR watches.plan_times IS NOT NULL)
+        ) OR EXISTS (
+            SELECT 1 FROM contacts JOIN people ON people.id = contacts.person_id
+            WHERE people.telegram_user_id = ?1
+        ) AS watched
+        """,
+        (telegram_user_id,),
+    )
+    return bool(row is not None and row["watched"])
+
+
 async def set_language(tx: Transaction, person_id: int, language: str) -> None:
     """Record the language the person chose."""
     await tx.execute("UPDATE people SET language = ? WHERE id = ?", (language, person_id))

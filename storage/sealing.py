@@ -35,6 +35,10 @@ def contact_name(person_id: int, chat_id: int) -> str:
     return f"contacts.display_name:{person_id}:{chat_id}"
 
 
+def prompt_pending(person_id: int) -> str:
+    return f"pin_prompts.pending:{person_id}"
+
+
 def outbox_payload(person_id: int, kind: str) -> str:
     return f"outbox.payload:{person_id}:{kind}"
 
@@ -63,6 +67,9 @@ SEALED_COLUMNS = (
         "display_name",
         "id",
         lambda r: contact_name(int(r["person_id"]), int(r["chat_id"])),
+    ),
+    SealedColumn(
+        "pin_prompts", "pending", "person_id", lambda r: prompt_pending(int(r["person_id"]))
     ),
     SealedColumn(
         "outbox", "payload", "id", lambda r: outbox_payload(int(r["person_id"]), str(r["kind"]))

@@ -11,7 +11,8 @@ from bot.core.watches import Watch, WatchState
 from storage.database import Transaction
 from storage.timestamps import from_db, to_db
 
-_COLUMNS = (
+# Shared with storage.phone_views, whose rows hold a watch too.
+WATCH_COLUMNS = (
     "zone, grace_seconds, reminders, plan_every_seconds, plan_times, state, deadline_at, "
     "reminders_done, last_checkin_at, paused_until, wake_at"
 )
@@ -41,7 +42,7 @@ def _plan(every_seconds: int | None, times: str | None) -> Plan | None:
     return None
 
 
-def _values(watch: Watch) -> tuple[object, ...]:
+def values_of(watch: Watch) -> tuple[object, ...]:
     every, times = _plan_columns(watch.plan)
     return (
         watch.zone,
@@ -58,7 +59,7 @@ def _values(watch: Watch) -> tuple[object, ...]:
     )
 
 
-def _watch(row: sqlite3.Row) -> Watch:
+def watch_from(row: sqlite3.Row) -> Watch:
     reminders = row["reminders"]
     return Watch(
         person_id=int(row["person_id"]),
@@ -80,15 +81,15 @@ def _watch(row: sqlite3.Row) -> Watch:
 async def load(tx: Transaction, person_id: int) -> Watch | None:
     """Return the person's watch, or ``None`` if they never had one."""
     row = await tx.fetch_one("SELECT * FROM watches WHERE person_id = ?", (person_id,))
-    return None if row is None else _watch(row)
+    return None if row is None else watch_from(row)
 
 
 async def create(tx: Transaction, watch: Watch) -> Watch:
     """Insert a new watch at version 0 and return it."""
     await tx.execute(
-        f"INSERT INTO watches (person_id, {_COLUMNS}, version) "  # noqa: S608 -- fixed column list
+        f"INSERT INTO watches (person_id, {WATCH_COLUMNS}, version) "  # noqa: S608 -- fixed column list
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)",
-        (watch.person_id, *_values(watch)),
+        (watch.person_id, *values_of(watch)),
     )
     return replace(watch, version=0)
 
@@ -100,11 +101,11 @@ async def save(tx: Transaction, watch: Watch) -> Watch | None:
     one ``watch`` was read at. ``None`` means another writer (a check-in racing
     the sweeper, say) won; the caller must re-read and decide again.
     """
-    assignments = ", ".join(f"{column.strip()} = ?" for column in _COLUMNS.split(","))
+    assignments = ", ".join(f"{column.strip()} = ?" for column in WATCH_COLUMNS.split(","))
     changed = await tx.execute(
         f"UPDATE watches SET {assignments}, version = version + 1 "  # noqa: S608 -- fixed columns
         "WHERE person_id = ? AND version = ?",
-        (*_values(watch), watch.person_id, watch.version),
+        (*values_of(watch), watch.person_id, watch.version),
     )
     return replace(watch, version=watch.version + 1) if changed == 1 else None
 

@@ -457,6 +457,29 @@ async def test_a_group_removed_bot_is_forbidden_and_a_migrated_group_raises_chat
     assert (await group.next_message())["text"] == "You are now a contact"
 
 
+async def test_get_chat_member_answers_from_the_member_list_like_telegram(
+    fake: FakeTelegram, bot: telegram.Bot
+) -> None:
+    aziz, maral, stranger = fake.add_user("Aziz"), fake.add_user("Maral"), fake.add_user("Eve")
+    group = fake.add_group(title="Memorial duty", members=[aziz])
+    group.add_member(maral, role="administrator")
+
+    assert (await bot.get_chat_member(group.id, aziz.id)).status == "member"
+    admin = await bot.get_chat_member(group.id, maral.id)
+    assert admin.status == "administrator"
+    assert admin.user.first_name == "Maral"
+    assert (await bot.get_chat_member(group.id, stranger.id)).status == "left"
+    group.remove_member(aziz)
+    assert (await bot.get_chat_member(group.id, aziz.id)).status == "left"
+    with pytest.raises(BadRequest, match="User not found"):
+        await bot.get_chat_member(group.id, 999)
+    with pytest.raises(BadRequest, match="Chat not found"):
+        await bot.get_chat_member(-1, aziz.id)
+    group.remove_bot(by=maral)
+    with pytest.raises(Forbidden, match="bot was kicked from the group chat"):
+        await bot.get_chat_member(group.id, maral.id)
+
+
 async def test_waiting_for_a_call_that_never_comes_explains_what_was_recorded(
     fake: FakeTelegram, bot: telegram.Bot
 ) -> None:

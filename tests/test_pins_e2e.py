@@ -164,8 +164,13 @@ async def test_an_invitation_forced_with_the_duress_pin_leads_nowhere(bot: Runni
     assert link.startswith("Send this link to the person you want as your tier 1 contact.")
     code = link.split("?start=")[1].split()[0]
     assert len(code) == 32
+    # It opens like a real one, but accepting it makes nobody a contact.
     offer = await say(captor, f"/start {code}")
-    assert offer["text"].startswith("This invitation link is not valid")
+    assert offer["text"].startswith("Azat asks you to be their emergency contact")
+    since = len(bot.fake.calls)
+    await captor.press(offer["message_id"], "✅ Accept")
+    answer = await bot.fake.wait_for_call("answerCallbackQuery", since=since, timeout=10)
+    assert answer.params["text"] == "This invitation is no longer valid."
     alert = await dilbar.next_message(timeout=10)
     assert alert["text"].startswith("⚠️ POSSIBLE COERCION: Azat entered their duress PIN.")
     assert len(await query(bot, "SELECT * FROM contacts")) == 1

@@ -3,10 +3,14 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
+from bot.core.watches import AlertReason
+from storage import contacts as contact_repository
+from storage import incidents as incident_repository
 from storage.database import Database, StorageError
 from storage.migrations import (
     MIGRATIONS_DIR,
@@ -244,3 +248,49 @@ async def test_rebuilding_a_table_with_foreign_keys_off_keeps_the_rows_that_poin
     assert [(row["id"], row["reason"]) for row in incidents] == [(1, "sos")]
     assert foreign_keys is not None
     assert foreign_keys[0] == 1
+
+
+async def _person(db: Database) -> int:
+    await apply_migrations(db, FakeClock())
+    async with db.transaction() as tx:
+        return await tx.insert(
+            "INSERT INTO people (telegram_user_id, language, created_at, seen_at) "
+            "VALUES (5, 'en', '2026-03-01T09:00:00.000000Z', '2026-03-01T09:00:00.000000Z')"
+        )
+
+
+async def test_an_invitation_stays_bound_to_its_first_opener_and_is_contested_once(
+    database: Database,
+) -> None:
+    person_id = await _person(database)
+    now = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+    async with database.transaction() as tx:
+        invite_id = await contact_repository.add_invite(
+            tx, person_id, 1, "hash", now, now + timedelta(days=1), decoy=True
+        )
+        assert await contact_repository.mark_opened(tx, invite_id, 10, 10)
+        assert not await contact_repository.mark_opened(tx, invite_id, 11, 11)
+        assert not await contact_repository.mark_opened(tx, invite_id, 10, -100)
+        assert await contact_repository.mark_opened(tx, invite_id, 10, 10)
+        assert await contact_repository.mark_contested(tx, invite_id, now)
+        assert not await contact_repository.mark_contested(tx, invite_id, now)
+        invite = await contact_repository.invite_by_id(tx, invite_id)
+    assert invite is not None
+    assert invite.decoy
+    assert invite.is_opened_by(10, 10)
+
+
+async def test_has_open_sees_only_open_incidents_of_the_reasons_asked(database: Database) -> None:
+    person_id = await _person(database)
+    now = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+    async with database.transaction() as tx:
+        await incident_repository.open_incident(tx, person_id, AlertReason.SOS, now, now, None)
+        assert await incident_repository.has_open(tx, person_id, [AlertReason.SOS])
+        assert not await incident_repository.has_open(tx, person_id, [AlertReason.DURESS])
+        assert not await incident_repository.has_open(tx, person_id, [])
+        await incident_repository.open_incident(tx, person_id, AlertReason.DURESS, now, now, None)
+        assert await incident_repository.has_open(tx, person_id, [AlertReason.DURESS])
+        await incident_repository.close_open(tx, person_id, now)
+        assert not await incident_repository.has_open(
+            tx, person_id, [AlertReason.DURESS, AlertReason.SOS]
+        )

@@ -172,11 +172,74 @@ def test_changing_the_plan_while_overdue_keeps_the_alert_open() -> None:
     assert result.watch.plan == IntervalPlan(6 * H)
 
 
-def test_longer_grace_while_due_postpones_the_alert() -> None:
+def test_a_longer_grace_is_refused_while_due_and_a_shorter_one_alerts_sooner() -> None:
     due = tick(armed(), T0 + 12 * H).watch
-    longer = set_grace(due, 2 * H).watch
-    assert longer.wake_at == T0 + 14 * H
-    assert tick(longer, T0 + 13 * H).effects == ()
+    assert set_grace(due, 2 * H) == Refusal.CHECK_IN_FIRST
+    shorter = transitioned(set_grace(due, 10 * M)).watch
+    assert shorter.wake_at == T0 + 12 * H + 10 * M
+    alert = RaiseAlert(AlertReason.MISSED, T0 + 12 * H, None)
+    assert tick(shorter, T0 + 12 * H + 10 * M).effects == (alert,)
+
+
+def test_a_longer_grace_outside_a_due_deadline_is_taken() -> None:
+    assert transitioned(set_grace(armed(), 2 * H)).watch.grace == 2 * H
+
+
+# Each command a captor might type during grace, as a plan change: none may
+# move the pending deadline or stop the alert.
+PLAN_CHANGES = [
+    ("every 12h", lambda w, now: set_plan(w, IntervalPlan(12 * H), now, WINDOW)),
+    ("every 7d", lambda w, now: set_plan(w, IntervalPlan(7 * 24 * H), now, WINDOW)),
+    ("every 15m", lambda w, now: set_plan(w, IntervalPlan(15 * M), now, WINDOW)),
+    ("at 08:00", lambda w, now: set_plan(w, DailyPlan((time(8, 0),)), now, WINDOW)),
+    ("tz UTC", lambda w, now: set_zone(w, "UTC", now, WINDOW)),
+    ("tz Kiritimati", lambda w, now: set_zone(w, "Pacific/Kiritimati", now, WINDOW)),
+]
+
+
+@pytest.mark.parametrize(("name", "change"), PLAN_CHANGES, ids=[n for n, _ in PLAN_CHANGES])
+def test_a_plan_change_during_grace_keeps_the_deadline_and_the_alert_fires(
+    name: str, change: object
+) -> None:
+    due = tick(armed(), T0 + 12 * H + M).watch
+    changed = transitioned(change(due, T0 + 12 * H + 2 * M))  # type: ignore[operator]
+    assert changed.watch.state is WatchState.DUE
+    assert changed.watch.deadline_at == T0 + 12 * H
+    assert changed.watch.last_checkin_at is None
+    alert = RaiseAlert(AlertReason.MISSED, T0 + 12 * H, None)
+    assert tick(changed.watch, T0 + 14 * H).effects == (alert,)
+
+
+@pytest.mark.parametrize(("name", "change"), PLAN_CHANGES, ids=[n for n, _ in PLAN_CHANGES])
+def test_a_plan_change_while_waiting_never_moves_the_deadline_away(
+    name: str, change: object
+) -> None:
+    watch = armed()
+    changed = transitioned(change(watch, T0 + 6 * H))  # type: ignore[operator]
+    assert changed.watch.state is WatchState.OK
+    assert changed.watch.deadline_at is not None
+    assert changed.watch.deadline_at <= T0 + 12 * H
+    # Not a check-in: repeating it forever never feeds the alarm.
+    assert changed.watch.last_checkin_at is None
+
+
+def test_a_shorter_plan_brings_the_deadline_closer() -> None:
+    changed = set_plan(armed(), IntervalPlan(2 * H), T0 + H, WINDOW).watch
+    assert changed.deadline_at == T0 + 3 * H
+    assert changed.plan == IntervalPlan(2 * H)
+
+
+def test_a_longer_plan_keeps_the_deadline_and_governs_from_the_next_check_in() -> None:
+    changed = set_plan(armed(), IntervalPlan(24 * H), T0 + H, WINDOW).watch
+    assert changed.deadline_at == T0 + 12 * H
+    assert check_in(changed, T0 + 2 * H, WINDOW).watch.deadline_at == T0 + 26 * H
+
+
+def test_a_plan_change_while_paused_keeps_the_pause() -> None:
+    paused = transitioned(pause(armed(), T0 + 48 * H)).watch
+    changed = set_plan(paused, IntervalPlan(H), T0 + H, WINDOW).watch
+    assert changed.state is WatchState.PAUSED
+    assert changed.paused_until == T0 + 48 * H
 
 
 def test_reminders_can_be_changed_and_switched_off() -> None:
@@ -286,10 +349,18 @@ def test_one_check_in_satisfies_only_one_of_two_close_slots() -> None:
     assert result.watch.deadline_at == datetime(2026, 3, 1, 16, 0, tzinfo=UTC)
 
 
-def test_moving_zone_recomputes_a_daily_deadline() -> None:
+def test_moving_zone_brings_a_daily_deadline_closer_at_once() -> None:
+    watch = daily("21:00", zone="Europe/Berlin")
+    moved = set_zone(watch, "Asia/Ashgabat", T0, WINDOW).watch
+    assert moved.deadline_at == datetime(2026, 3, 1, 16, 0, tzinfo=UTC)
+
+
+def test_moving_zone_further_west_waits_for_the_next_check_in() -> None:
     watch = daily("21:00")
     moved = set_zone(watch, "Europe/Berlin", T0, WINDOW).watch
-    assert moved.deadline_at == datetime(2026, 3, 1, 20, 0, tzinfo=UTC)
+    assert moved.deadline_at == datetime(2026, 3, 1, 16, 0, tzinfo=UTC)
+    after = check_in(moved, datetime(2026, 3, 1, 17, 0, tzinfo=UTC), WINDOW).watch
+    assert after.deadline_at == datetime(2026, 3, 1, 20, 0, tzinfo=UTC)
 
 
 # --- properties -------------------------------------------------------------

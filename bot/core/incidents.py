@@ -37,6 +37,8 @@ class Incident:
     acknowledged_at: datetime | None = None
     closed_at: datetime | None = None
     version: int = 0
+    # For a PIN-failure alert: how many wrong PINs in a row it is about.
+    wrong_pins: int | None = None
 
     @property
     def is_active(self) -> bool:

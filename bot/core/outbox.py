@@ -14,9 +14,12 @@ class OutboxKind(StrEnum):
     PROMPT = "prompt"
     PAUSE_ENDED = "pause_ended"
     CONTACT_UNREACHABLE = "contact_unreachable"
+    CONTACT_REACHABLE = "contact_reachable"
     INVITE_ANSWERED = "invite_answered"
     CONTACT_LEFT = "contact_left"
     DRILL_CONFIRMED = "drill_confirmed"
+    # Someone other than the first opener opened an invitation link.
+    INVITE_CONTESTED = "invite_contested"
     # To contacts.
     ALERT = "alert"
     ALERT_LOCATION = "alert_location"
@@ -25,6 +28,10 @@ class OutboxKind(StrEnum):
     ACKNOWLEDGED = "acknowledged"
     ALL_CLEAR = "all_clear"
     DRILL = "drill"
+    # Under duress: a contact cannot be reached, told to the others, not the phone.
+    UNREACHABLE_RELAYED = "unreachable_relayed"
+    # A group the activist is in was left out of a silent alert.
+    GROUP_SKIPPED = "group_skipped"
 
 
 # Kinds addressed to the activist themselves; the rest go to a contact's chat.
@@ -34,11 +41,16 @@ TO_ACTIVIST = frozenset(
         OutboxKind.PROMPT,
         OutboxKind.PAUSE_ENDED,
         OutboxKind.CONTACT_UNREACHABLE,
+        OutboxKind.CONTACT_REACHABLE,
         OutboxKind.INVITE_ANSWERED,
         OutboxKind.CONTACT_LEFT,
         OutboxKind.DRILL_CONFIRMED,
+        OutboxKind.INVITE_CONTESTED,
     }
 )
+
+# Kinds to contacts that a chat open on the activist's seized phone must never show.
+SILENT_KINDS = frozenset({OutboxKind.UNREACHABLE_RELAYED, OutboxKind.GROUP_SKIPPED})
 
 
 # Lower goes first. An SOS outranks everything; a reminder can always wait.

@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import TypeVar
 
-from bot.core.plans import Plan, deadline_after_checkin
+from bot.core.plans import DailyPlan, Plan, deadline_after_checkin
 
 _T = TypeVar("_T")
 
@@ -49,6 +49,8 @@ class Refusal(StrEnum):
     NO_PLAN = "no_plan"
     OPEN_ALERT = "open_alert"
     NOT_PAUSED = "not_paused"
+    # A check-in is due now: this change would postpone the alert.
+    CHECK_IN_FIRST = "check_in_first"
 
 
 # Effects: what must happen in the world because of a transition.
@@ -238,25 +240,40 @@ def check_in(watch: Watch, now: datetime, window: timedelta) -> Transition:
 
 
 def set_plan(watch: Watch, plan: Plan, now: datetime, window: timedelta) -> Transition:
-    """Adopt ``plan``; arm it from ``now`` unless paused or an alert is open.
+    """Adopt ``plan``: it governs from the next check-in.
 
-    Changing the plan is not a check-in: an open alert stays open until one.
+    A plan change is not a check-in and never clears what is pending: a
+    deadline already passed (grace running), an open alert and a pause stay as
+    they are. A waiting deadline may come closer (a shorter plan), never move
+    away; only the first plan is armed from ``now``.
     """
-    if watch.state is WatchState.PAUSED or watch.has_open_alert:
+    if watch.state is WatchState.UNARMED:
+        return Transition(_armed(watch, plan, now, checkin=False, window=window))
+    if watch.state is not WatchState.OK or watch.deadline_at is None:
         return Transition(replace(watch, plan=plan))
-    return Transition(_armed(watch, plan, now, checkin=False, window=window))
+    sooner = deadline_after_checkin(plan, watch.zone, now, window)
+    if sooner >= watch.deadline_at:
+        return Transition(replace(watch, plan=plan))
+    done = _reminders_passed(watch.reminders, sooner, now)
+    return Transition(replace(watch, plan=plan, deadline_at=sooner, reminders_done=done))
 
 
 def set_zone(watch: Watch, zone: str, now: datetime, window: timedelta) -> Transition:
-    """Move the watch to another time zone, recomputing a daily deadline."""
+    """Move the watch to another time zone; a daily plan's next slot may come closer."""
     moved = replace(watch, zone=zone)
-    if moved.plan is None:
+    if not isinstance(moved.plan, DailyPlan):
         return Transition(moved)
     return set_plan(moved, moved.plan, now, window)
 
 
-def set_grace(watch: Watch, grace: timedelta) -> Transition:
-    """Change how long after a deadline the contacts are alerted."""
+def set_grace(watch: Watch, grace: timedelta) -> Transition | Refusal:
+    """Change how long after a deadline the contacts are alerted.
+
+    While a deadline has passed and grace is running, grace may shrink but not
+    grow: a longer grace would push back an alert that is already on its way.
+    """
+    if watch.state is WatchState.DUE and grace > watch.grace:
+        return Refusal.CHECK_IN_FIRST
     return Transition(replace(watch, grace=grace))
 
 

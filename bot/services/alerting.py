@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from bot.core.contacts import Contact, ContactStatus
+from bot.core.contacts import Contact, ContactStatus, is_spared
 from bot.core.context import ContextKind
 from bot.core.incidents import AlertPolicy, Escalate, Incident, Repeat, advance, opened, wake_at
 from bot.core.outbox import (
@@ -112,17 +112,31 @@ async def open_alert(
     now: datetime,
     offline_since: datetime | None,
     policy: AlertPolicy,
+    *,
+    wrong_pins: int | None = None,
 ) -> Incident:
     """Open an incident and alert tier 1 (every tier for an SOS)."""
     incident_id = await incident_repository.open_incident(
-        tx, person.id, reason, due_at, now, offline_since
+        tx, person.id, reason, due_at, now, offline_since, wrong_pins
     )
     incident = opened(
-        Incident(incident_id, person.id, reason, due_at, now, offline_since=offline_since)
+        Incident(
+            incident_id,
+            person.id,
+            reason,
+            due_at,
+            now,
+            offline_since=offline_since,
+            wrong_pins=wrong_pins,
+        )
     )
     for contact in await contact_repository.contacts_of(tx, person.id):
-        if contact.status is ContactStatus.ACTIVE and (
-            contact.tier == 1 or incident.escalated_at is not None
+        # A group the activist is in gets no duress or PIN-failure alert: the
+        # others' alert says so (rendered when sent).
+        if (
+            contact.status is ContactStatus.ACTIVE
+            and (contact.tier == 1 or incident.escalated_at is not None)
+            and not is_spared(contact, reason)
         ):
             await queue_alert(tx, incident, contact, now)
     await incident_repository.save(tx, incident, wake_at(incident, policy))
@@ -138,7 +152,7 @@ async def advance_incident(
     contacts = [
         c
         for c in await contact_repository.contacts_of(tx, incident.person_id)
-        if c.status is ContactStatus.ACTIVE
+        if c.status is ContactStatus.ACTIVE and not is_spared(c, incident.reason)
     ]
     for action in actions:
         if isinstance(action, Repeat):
@@ -162,7 +176,12 @@ async def acknowledge(tx: Transaction, incident: Incident, contact: Contact, now
         return False
     for other_id in await incident_repository.alerted_contacts(tx, incident.id):
         other = await contact_repository.contact_by_id(tx, other_id)
-        if other is None or other.id == contact.id or other.status is not ContactStatus.ACTIVE:
+        if (
+            other is None
+            or other.id == contact.id
+            or other.status is not ContactStatus.ACTIVE
+            or is_spared(other, incident.reason)
+        ):
             continue
         await _queue_for(tx, incident, other, OutboxKind.ACKNOWLEDGED, now, {"by": str(contact.id)})
     return True
@@ -174,7 +193,11 @@ async def all_clear(tx: Transaction, person: Person, checked_in_at: datetime) ->
     for incident in await incident_repository.close_open(tx, person.id, checked_in_at):
         for contact_id in await incident_repository.alerted_contacts(tx, incident.id):
             contact = await contact_repository.contact_by_id(tx, contact_id)
-            if contact is None or contact.status is not ContactStatus.ACTIVE:
+            if (
+                contact is None
+                or contact.status is not ContactStatus.ACTIVE
+                or is_spared(contact, incident.reason)
+            ):
                 continue
             payload = {"checked_in_at": _iso(checked_in_at)}
             await _queue_for(
@@ -193,7 +216,31 @@ async def all_clear(tx: Transaction, person: Person, checked_in_at: datetime) ->
 async def warn_unreachable(
     tx: Transaction, person: Person, contact: Contact, now: datetime, reason: str
 ) -> None:
-    """Tell the activist, in plain words, that a contact cannot be reached."""
+    """Tell the activist, in plain words, that a contact cannot be reached.
+
+    While a duress incident is open the phone may be in other hands, and a notice
+    there would timestamp the alert: the activist's other reachable contacts are
+    told instead (each in their language, protected), and the phone nothing.
+    """
+    if await incident_repository.has_open(tx, person.id, [AlertReason.DURESS]):
+        for other in await contact_repository.contacts_of(tx, person.id):
+            if (
+                other.id == contact.id
+                or other.status is not ContactStatus.ACTIVE
+                or is_spared(other, AlertReason.DURESS)
+            ):
+                continue
+            await outbox_repository.add(
+                tx,
+                person_id=person.id,
+                contact_id=other.id,
+                chat_id=other.chat_id,
+                kind=OutboxKind.UNREACHABLE_RELAYED,
+                priority=PRIORITY_WARNING,
+                payload={"contact": contact.display_name},
+                now=now,
+            )
+        return
     await outbox_repository.add(
         tx,
         person_id=person.id,
@@ -204,3 +251,25 @@ async def warn_unreachable(
         payload={"reason": reason, "contact": contact.display_name},
         now=now,
     )
+
+
+async def group_skipped(tx: Transaction, incident: Incident, group: Contact, now: datetime) -> int:
+    """Tell the others alerted about ``incident`` that ``group`` was left out; return how many.
+
+    The group turned out, right before sending, to have the activist in it.
+    """
+    told = 0
+    for other_id in await incident_repository.alerted_contacts(tx, incident.id):
+        other = await contact_repository.contact_by_id(tx, other_id)
+        if (
+            other is None
+            or other.id == group.id
+            or other.status is not ContactStatus.ACTIVE
+            or is_spared(other, incident.reason)
+        ):
+            continue
+        await _queue_for(
+            tx, incident, other, OutboxKind.GROUP_SKIPPED, now, {"group": group.display_name}
+        )
+        told += 1
+    return told

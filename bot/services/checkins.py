@@ -7,31 +7,51 @@ messages its effects call for.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta
 from enum import StrEnum
 
 from bot.clock import Clock
+from bot.core import gated
 from bot.core import watches as machine
+from bot.core.contacts import ContactStatus
+from bot.core.gated import Unlock
 from bot.core.incidents import AlertPolicy
 from bot.core.people import Person
+from bot.core.phone import PhoneView
 from bot.core.plans import DailyPlan, IntervalPlan, Plan
 from bot.core.watches import Refusal, Transition, Watch
+from bot.services import duress
 from bot.services.effects import record_effects
 from bot.settings import CheckinSettings
+from storage import contacts as contact_repository
+from storage import context as context_repository
+from storage import incidents as incident_repository
 from storage import watches as watch_repository
-from storage.database import Database
+from storage.database import Database, Transaction
 
 MAX_DAILY_TIMES = 12
-MAX_GRACE = timedelta(days=1)
 MAX_REMINDER = timedelta(days=2)
+
+
+def _daily_problem(times: Sequence[time], min_interval: timedelta) -> Problem | None:
+    ordered = sorted(set(times))
+    if len(ordered) > MAX_DAILY_TIMES:
+        return Problem.TOO_MANY_TIMES
+    minutes = [t.hour * 60 + t.minute for t in ordered]
+    # The gap from the last slot to the first one of the next day counts too.
+    gaps = [b - a for a, b in zip(minutes, [*minutes[1:], minutes[0] + 1440], strict=True)]
+    if len(ordered) > 1 and min(gaps) * 60 < min_interval.total_seconds():
+        return Problem.TIMES_TOO_CLOSE
+    return None
 
 
 class Problem(StrEnum):
     """Why a requested setting is not acceptable; the handler explains it."""
 
     INTERVAL_TOO_SHORT = "interval_too_short"
+    INTERVAL_TOO_LONG = "interval_too_long"
     TIMES_TOO_CLOSE = "times_too_close"
     TOO_MANY_TIMES = "too_many_times"
     PAUSE_TOO_LONG = "pause_too_long"
@@ -39,28 +59,39 @@ class Problem(StrEnum):
     REMINDER_TOO_LONG = "reminder_too_long"
 
 
-class ConcurrentChangeError(RuntimeError):
-    """Raised when the watch changed between reading and saving inside one transaction.
-
-    The database lock makes this impossible within one process; it means a
-    second process is writing the same database file.
-    """
-
-
 @dataclass(frozen=True)
 class Outcome:
-    """What a use case did: the watch as saved, the effects it queued, and when."""
+    """What a use case did: the watch as the phone is shown it, the effects, and when."""
 
     watch: Watch
     effects: tuple[machine.Effect, ...]
     at: datetime
 
 
+@dataclass(frozen=True)
+class StatusView:
+    """Everything ``/status`` shows, as the phone is to believe it."""
+
+    watch: Watch
+    contacts: int
+    unreachable: int
+    has_instructions: bool
+    at: datetime
+
+
 Result = Outcome | Refusal | Problem
+Change = Callable[[Watch, datetime], Transition | Refusal]
 
 
 class CheckinService:
-    """Run the activist's check-in use cases."""
+    """Run the activist's check-in use cases.
+
+    Every change takes an :class:`Unlock`: ``REAL`` changes the real watch (and
+    the phone's view, while a duress episode shows the phone a pretence);
+    ``DURESS`` changes only the phone's view and keeps the silent alarm going
+    (see :mod:`bot.services.duress`). Replies are rendered from what the phone
+    is shown, so both look alike to the byte.
+    """
 
     def __init__(
         self,
@@ -87,113 +118,202 @@ class CheckinService:
         )
 
     async def watch_of(self, person: Person) -> Watch:
-        """Return the person's watch (a fresh one if they never set anything)."""
+        """Return the person's watch as their phone is shown it."""
         async with self._database.snapshot() as tx:
-            watch = await watch_repository.load(tx, person.id)
+            view = await duress.view_of(tx, person.id)
+            watch = view.watch if view is not None else await watch_repository.load(tx, person.id)
         return watch or self.new_watch(person)
 
-    async def look(self, person: Person) -> Outcome:
-        """Return the person's watch as it stands now, changing nothing."""
+    async def status(self, person: Person) -> StatusView:
+        """Return what ``/status`` shows: plan, state, contacts, instructions, as believed."""
         now = self._clock.now()
-        return Outcome(await self.watch_of(person), (), now)
-
-    async def check_in(self, person: Person, *, duress: bool = False) -> Result:
-        window = self._settings.daily_window
-        return await self._apply(
-            person, lambda w, now: machine.check_in(w, now, window), duress=duress
+        async with self._database.snapshot() as tx:
+            view = await duress.view_of(tx, person.id)
+            watch = view.watch if view is not None else await watch_repository.load(tx, person.id)
+            hidden = frozenset() if view is None else view.hidden_contacts
+            contacts = [
+                c for c in await contact_repository.contacts_of(tx, person.id) if c.id not in hidden
+            ]
+            if view is not None:
+                has_instructions = view.has_instructions
+            else:
+                instructions = await context_repository.load_instructions(tx, person.id)
+                has_instructions = instructions is not None
+        return StatusView(
+            watch=watch or self.new_watch(person),
+            contacts=len(contacts),
+            unreachable=sum(1 for c in contacts if c.status is ContactStatus.UNREACHABLE),
+            has_instructions=has_instructions,
+            at=now,
         )
 
-    async def set_interval(self, person: Person, every: timedelta | None) -> Result:
-        """Arm an interval plan (the configured default when ``every`` is None)."""
-        every = every or self._settings.default_interval
-        if every < self._settings.min_interval:
-            return Problem.INTERVAL_TOO_SHORT
-        return await self._set_plan(person, IntervalPlan(every))
-
-    async def set_daily(self, person: Person, times: list[time]) -> Result:
-        """Arm a plan of daily times; slots must be at least ``min_interval`` apart."""
-        ordered = sorted(set(times))
-        if len(ordered) > MAX_DAILY_TIMES:
-            return Problem.TOO_MANY_TIMES
-        minutes = [t.hour * 60 + t.minute for t in ordered]
-        # The gap from the last slot to the first one of the next day counts too.
-        gaps = [b - a for a, b in zip(minutes, [*minutes[1:], minutes[0] + 1440], strict=True)]
-        if len(ordered) > 1 and min(gaps) * 60 < self._settings.min_interval.total_seconds():
-            return Problem.TIMES_TOO_CLOSE
-        return await self._set_plan(person, DailyPlan(tuple(ordered)))
-
-    async def _set_plan(self, person: Person, plan: Plan) -> Result:
-        window = self._settings.daily_window
-        return await self._apply(person, lambda w, now: machine.set_plan(w, plan, now, window))
-
-    async def set_zone(self, person: Person, zone: str) -> Result:
-        window = self._settings.daily_window
-        return await self._apply(person, lambda w, now: machine.set_zone(w, zone, now, window))
-
-    async def set_grace(self, person: Person, grace: timedelta) -> Result:
-        if grace > MAX_GRACE:
+    def problem_with(self, action: gated.GatedAction) -> Problem | None:
+        """Return why a setting cannot be taken, checked before the PIN is even asked."""
+        limits = self._settings
+        if isinstance(action, gated.SetInterval) and action.seconds is not None:
+            every = timedelta(seconds=action.seconds)
+            if every < limits.min_interval:
+                return Problem.INTERVAL_TOO_SHORT
+            if every > limits.max_interval:
+                return Problem.INTERVAL_TOO_LONG
+        if isinstance(action, gated.SetDaily):
+            return _daily_problem(action.times, limits.min_interval)
+        if isinstance(action, gated.SetGrace) and action.seconds > limits.max_grace.total_seconds():
             return Problem.GRACE_TOO_LONG
-        return await self._apply(person, lambda w, _now: machine.set_grace(w, grace))
-
-    async def set_reminder(self, person: Person, before: timedelta | None) -> Result:
-        """Remind ``before`` each deadline, or never when ``before`` is None."""
-        if before is not None and before > MAX_REMINDER:
-            return Problem.REMINDER_TOO_LONG
-        reminders = () if before is None else (before,)
-        return await self._apply(person, lambda w, now: machine.set_reminders(w, reminders, now))
-
-    async def pause(self, person: Person, duration: timedelta, *, duress: bool = False) -> Result:
-        if duration > self._settings.max_pause:
+        if isinstance(action, gated.SetReminder):
+            longest = MAX_REMINDER.total_seconds()
+            return Problem.REMINDER_TOO_LONG if (action.seconds or 0) > longest else None
+        if isinstance(action, gated.Pause) and action.seconds > limits.max_pause.total_seconds():
             return Problem.PAUSE_TOO_LONG
-        return await self._apply(
-            person, lambda w, now: machine.pause(w, now + duration), duress=duress
-        )
+        return None
 
-    async def resume(self, person: Person, *, duress: bool = False) -> Result:
+    async def check_in(self, person: Person, unlock: Unlock = Unlock.REAL) -> Result:
+        """Record a check-in; a real one also ends every alert and any duress episode."""
         window = self._settings.daily_window
-        return await self._apply(
-            person, lambda w, now: machine.resume(w, now, window), duress=duress
-        )
-
-    async def raise_duress(self, person: Person) -> Result:
-        """Alert every contact silently, changing nothing the phone could show."""
-        return await self._apply(person, lambda w, _now: Transition(w), duress=True)
-
-    async def raise_sos(self, person: Person) -> Result:
-        return await self._apply(person, machine.raise_sos)
-
-    async def _apply(
-        self,
-        person: Person,
-        change: Callable[[Watch, datetime], Transition | Refusal],
-        *,
-        duress: bool = False,
-    ) -> Result:
-        """Apply ``change`` to the person's watch and queue its effects, atomically.
-
-        Under ``duress`` (the duress PIN unlocked the change) the change happens as
-        asked, so the phone shows exactly what it always shows, but the contacts
-        get a duress alert instead of any all-clear. The outcome reports the
-        effects as if nothing were wrong, for the reply to be identical.
-        """
+        if unlock is Unlock.DURESS:
+            return await self._pretend(person, lambda w, now: machine.check_in(w, now, window))
         now = self._clock.now()
         async with self._database.transaction() as tx:
-            watch = await watch_repository.load(tx, person.id)
-            if watch is None:
-                watch = await watch_repository.create(tx, self.new_watch(person))
-            result = change(watch, now)
-            if isinstance(result, Refusal):
-                return result
-            # Compare-and-set against the version read above (see ConcurrentChangeError).
-            saved = await watch_repository.save(tx, result.watch)
-            if saved is None:
-                raise ConcurrentChangeError("the watch changed while it was being updated")
-            effects: tuple[machine.Effect, ...] = result.effects
-            if duress:
-                alarm = machine.RaiseAlert(machine.AlertReason.DURESS, now, watch.last_checkin_at)
-                kept = [e for e in effects if not isinstance(e, machine.AllClear)]
-                effects = (*kept, alarm)
+            watch = await self._real_watch(tx, person)
+            result = machine.check_in(watch, now, window)
+            saved = await self._save(tx, result.watch)
+            await duress.end(tx, person.id)
+            effects = result.effects
+            # Alerts the watch itself does not know of (duress, wrong PINs) end too.
+            if not effects and await incident_repository.open_ones(tx, person.id):
+                effects = (machine.AllClear(now),)
             queued = await record_effects(tx, person, effects, now, self._policy)
         if queued:
             self._on_queued()
-        return Outcome(saved, result.effects, now)
+        return Outcome(saved, effects, now)
+
+    async def set_interval(
+        self, person: Person, every: timedelta | None, unlock: Unlock = Unlock.REAL
+    ) -> Result:
+        """Adopt an interval plan (the configured default when ``every`` is None)."""
+        every = every or self._settings.default_interval
+        problem = self.problem_with(gated.SetInterval(int(every.total_seconds())))
+        if problem is not None:
+            return problem
+        return await self._set_plan(person, IntervalPlan(every), unlock)
+
+    async def set_daily(
+        self, person: Person, times: Sequence[time], unlock: Unlock = Unlock.REAL
+    ) -> Result:
+        """Adopt a plan of daily times; slots must be at least ``min_interval`` apart."""
+        ordered = tuple(sorted(set(times)))
+        problem = self.problem_with(gated.SetDaily(ordered))
+        if problem is not None:
+            return problem
+        return await self._set_plan(person, DailyPlan(ordered), unlock)
+
+    async def _set_plan(self, person: Person, plan: Plan, unlock: Unlock) -> Result:
+        window = self._settings.daily_window
+        return await self._apply(
+            person, lambda w, now: machine.set_plan(w, plan, now, window), unlock
+        )
+
+    async def set_zone(self, person: Person, zone: str, unlock: Unlock = Unlock.REAL) -> Result:
+        window = self._settings.daily_window
+        return await self._apply(
+            person, lambda w, now: machine.set_zone(w, zone, now, window), unlock
+        )
+
+    async def set_grace(
+        self, person: Person, grace: timedelta, unlock: Unlock = Unlock.REAL
+    ) -> Result:
+        problem = self.problem_with(gated.SetGrace(int(grace.total_seconds())))
+        if problem is not None:
+            return problem
+        return await self._apply(person, lambda w, _now: machine.set_grace(w, grace), unlock)
+
+    async def set_reminder(
+        self, person: Person, before: timedelta | None, unlock: Unlock = Unlock.REAL
+    ) -> Result:
+        """Remind ``before`` each deadline, or never when ``before`` is None."""
+        seconds = None if before is None else int(before.total_seconds())
+        problem = self.problem_with(gated.SetReminder(seconds))
+        if problem is not None:
+            return problem
+        reminders = () if before is None else (before,)
+        return await self._apply(
+            person, lambda w, now: machine.set_reminders(w, reminders, now), unlock
+        )
+
+    async def pause(
+        self, person: Person, duration: timedelta, unlock: Unlock = Unlock.REAL
+    ) -> Result:
+        problem = self.problem_with(gated.Pause(int(duration.total_seconds())))
+        if problem is not None:
+            return problem
+        return await self._apply(person, lambda w, now: machine.pause(w, now + duration), unlock)
+
+    async def resume(self, person: Person, unlock: Unlock = Unlock.REAL) -> Result:
+        window = self._settings.daily_window
+        return await self._apply(person, lambda w, now: machine.resume(w, now, window), unlock)
+
+    async def raise_sos(self, person: Person) -> Result:
+        """Raise the alarm at once; never behind a PIN, always for real."""
+        return await self._apply(person, machine.raise_sos, Unlock.REAL)
+
+    async def _apply(self, person: Person, change: Change, unlock: Unlock) -> Result:
+        """Apply ``change`` for real (and to the phone's view, if any), atomically.
+
+        1. Change the real watch and queue its effects; while the phone is shown
+           a pretence, messages meant for the phone come from the pretence instead.
+        2. Change the phone's view the same way, and answer from it.
+        """
+        if unlock is Unlock.DURESS:
+            return await self._pretend(person, change)
+        now = self._clock.now()
+        async with self._database.transaction() as tx:
+            watch = await self._real_watch(tx, person)
+            view = await duress.view_of(tx, person.id)
+            result = change(watch, now)
+            queued = 0
+            if isinstance(result, Transition):
+                watch = await self._save(tx, result.watch)
+                queued = await record_effects(
+                    tx, person, result.effects, now, self._policy, to_phone=view is None
+                )
+            outcome: Result = (
+                result if isinstance(result, Refusal) else Outcome(watch, result.effects, now)
+            )
+            if view is not None:
+                outcome = await self._show(tx, person, view, change, now)
+        if queued:
+            self._on_queued()
+        return outcome
+
+    async def _pretend(self, person: Person, change: Change) -> Result:
+        """Apply ``change`` to the phone's view only, keeping the silent alarm going."""
+        now = self._clock.now()
+        async with self._database.transaction() as tx:
+            view = await duress.begin(tx, person, None, self.new_watch(person), now, self._policy)
+            outcome = await self._show(tx, person, view, change, now)
+        self._on_queued()
+        return outcome
+
+    async def _show(
+        self, tx: Transaction, person: Person, view: PhoneView, change: Change, now: datetime
+    ) -> Result:
+        """Apply ``change`` to what the phone is shown; queue only what the phone expects."""
+        shown = change(view.watch, now)
+        if isinstance(shown, Refusal):
+            return shown
+        view = await duress.save_view(tx, replace(view, watch=shown.watch))
+        await record_effects(tx, person, shown.effects, now, self._policy, alerts=False)
+        return Outcome(view.watch, shown.effects, now)
+
+    async def _real_watch(self, tx: Transaction, person: Person) -> Watch:
+        watch = await watch_repository.load(tx, person.id)
+        if watch is None:
+            watch = await watch_repository.create(tx, self.new_watch(person))
+        return watch
+
+    async def _save(self, tx: Transaction, watch: Watch) -> Watch:
+        # Compare-and-set against the version read in this transaction.
+        saved = await watch_repository.save(tx, watch)
+        if saved is None:
+            raise duress.ConcurrentChangeError("the watch changed while it was being updated")
+        return saved

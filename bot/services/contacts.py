@@ -7,7 +7,7 @@ import logging
 import re
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 
@@ -16,15 +16,21 @@ from telegram.error import TelegramError
 
 from bot.clock import Clock
 from bot.core.contacts import Contact, ContactStatus
+from bot.core.gated import Unlock
+from bot.core.incidents import AlertPolicy
 from bot.core.outbox import PRIORITY_ALERT, PRIORITY_NOTICE, OutboxKind
 from bot.core.people import Person
-from bot.services import alerting
+from bot.core.phone import PhoneView
+from bot.core.watches import AlertReason, Watch
+from bot.membership import MembershipCheck
+from bot.services import alerting, duress
 from bot.settings import AlertSettings
 from storage import contacts as contact_repository
 from storage import drills
 from storage import incidents as incident_repository
 from storage import outbox as outbox_repository
 from storage import people as people_repository
+from storage import watches as watch_repository
 from storage.database import Database, Transaction
 
 logger = logging.getLogger(__name__)
@@ -82,37 +88,81 @@ class ContactService:
         clock: Clock,
         settings: AlertSettings,
         on_queued: Callable[[], None] = lambda: None,
+        *,
+        policy: AlertPolicy | None = None,
+        new_watch: Callable[[Person], Watch] | None = None,
+        is_in_group: MembershipCheck | None = None,
     ) -> None:
         self._database = database
         self._clock = clock
         self._settings = settings
         self._on_queued = on_queued
+        # For the duress policy: the alarm's escalation, the watch of a newcomer.
+        self._policy = policy or AlertPolicy(
+            settings.escalate_after, settings.repeat_every, settings.repeat_max
+        )
+        self._new_watch = new_watch
+        self._is_in_group = is_in_group
+
+    async def invite(self, person: Person, tier: int, unlock: Unlock) -> Invitation:
+        """Return an invitation link; under duress a decoy that makes nobody a contact."""
+        if unlock is Unlock.DURESS:
+            await self._pretend(person)
+            return await self.create_decoy_invite(person, tier)
+        return await self.create_invite(person, tier)
+
+    async def _pretend(self, person: Person) -> PhoneView:
+        """Keep the duress alarm going and return the phone's view (see bot.services.duress)."""
+        now = self._clock.now()
+        async with self._database.transaction() as tx:
+            view = await self._begin(tx, person, now)
+        self._on_queued()
+        return view
+
+    async def _begin(self, tx: Transaction, person: Person, now: datetime) -> PhoneView:
+        watch = await watch_repository.load(tx, person.id)
+        blank = watch or (self._new_watch(person) if self._new_watch else None)
+        if blank is None:  # pragma: no cover - the wiring always passes new_watch
+            raise LookupError("no watch to begin a phone view from")
+        return await duress.begin(tx, person, None, blank, now, self._policy)
 
     async def create_invite(self, person: Person, tier: int) -> Invitation:
         """Return a fresh single-use invitation for a tier-``tier`` contact."""
+        return await self._add_invite(person, tier, decoy=False)
+
+    async def create_decoy_invite(self, person: Person, tier: int) -> Invitation:
+        """Return an invitation, forced under duress, that never makes anyone a contact.
+
+        It is stored and answers exactly like a real one (the offer, a decline,
+        expiry), so whoever forced it cannot tell it apart in one step; only
+        Accept differs, answering as a real invitation that expired meanwhile.
+        """
+        return await self._add_invite(person, tier, decoy=True)
+
+    async def _add_invite(self, person: Person, tier: int, *, decoy: bool) -> Invitation:
         now = self._clock.now()
         code = secrets.token_urlsafe(INVITE_BYTES)
         expires_at = now + self._settings.invite_lifetime
         async with self._database.transaction() as tx:
             await contact_repository.add_invite(
-                tx, person.id, tier, hash_code(code), now, expires_at
+                tx, person.id, tier, hash_code(code), now, expires_at, decoy=decoy
             )
         return Invitation(code, tier, expires_at)
-
-    def decoy_invite(self, tier: int) -> Invitation:
-        """Return an invitation that looks real but leads nowhere (it is never stored)."""
-        now = self._clock.now()
-        return Invitation(
-            secrets.token_urlsafe(INVITE_BYTES), tier, now + self._settings.invite_lifetime
-        )
 
     async def open_invite(
         self, code: str, user_id: int, chat_id: int
     ) -> InviteOffer | InviteProblem:
-        """Look up an invitation someone opened; remember who, so only they can answer."""
+        """Look up an invitation someone opened; bind it to its first opener.
+
+        1. Unknown, expired or used: invalid.
+        2. The first opener (user and chat) binds it; only they may answer it.
+        3. Anyone else gets "invalid" like a wrong code, and the activist is told,
+           once and content-free, that a second person opened the link.
+        """
         if not _CODE_SHAPE.match(code):
             return InviteProblem.INVALID
         now = self._clock.now()
+        contested = False
         async with self._database.transaction() as tx:
             invite = await contact_repository.invite_by_hash(tx, hash_code(code))
             if invite is None or not invite.is_open(now):
@@ -122,7 +172,19 @@ class ContactService:
                 return InviteProblem.INVALID
             if activist.telegram_user_id == user_id:
                 return InviteProblem.OWN
-            await contact_repository.mark_opened(tx, invite.id, user_id, chat_id)
+            bound = await contact_repository.mark_opened(tx, invite.id, user_id, chat_id)
+            if not bound:
+                # The first opener reopening it in another chat is no second person.
+                current = await contact_repository.invite_by_id(tx, invite.id)
+                someone_else = current is not None and current.opened_by_user != user_id
+                if someone_else and await contact_repository.mark_contested(tx, invite.id, now):
+                    await self._tell_activist(tx, activist, OutboxKind.INVITE_CONTESTED, {}, now)
+                    contested = True
+        if contested:
+            logger.warning("invitation %s was opened by a second person", invite.id)
+            self._on_queued()
+        if not bound:
+            return InviteProblem.INVALID
         return InviteOffer(invite.id, activist.display_name, invite.tier)
 
     async def answer_invite(
@@ -135,20 +197,34 @@ class ContactService:
         name: str,
         language: str,
         is_group: bool,
+        username: str | None = None,
     ) -> Contact | InviteProblem | None:
-        """Accept (returning the new contact) or decline (``None``) an opened invitation."""
+        """Accept (returning the new contact) or decline (``None``) an opened invitation.
+
+        1. A group accepting is checked for the activist among its members (before
+           the transaction: it asks Telegram); if that fails it stays unknown and is
+           checked again before any silent alert.
+        2. A decoy is used up: declining it is a real decline; accepting it answers
+           like a real invitation that expired, makes no contact and tells nobody.
+        """
+        includes_activist = (
+            await self._activist_in_group(invite_id, user_id, chat_id)
+            if accept and is_group
+            else None
+        )
         now = self._clock.now()
         async with self._database.transaction() as tx:
             invite = await contact_repository.invite_by_id(tx, invite_id)
             if (
                 invite is None
                 or not invite.is_open(now)
-                or invite.opened_by_user != user_id
-                or invite.opened_in_chat != chat_id
+                or not invite.is_opened_by(user_id, chat_id)
             ):
                 return InviteProblem.INVALID
             activist = await people_repository.by_id(tx, invite.person_id)
             if activist is None or not await contact_repository.mark_used(tx, invite.id, now):
+                return InviteProblem.INVALID
+            if accept and invite.decoy:
                 return InviteProblem.INVALID
             contact = None
             if accept:
@@ -161,21 +237,87 @@ class ContactService:
                     language=language,
                     tier=invite.tier,
                     now=now,
+                    includes_activist=includes_activist if is_group else False,
                 )
-            await self._tell_activist(
-                tx,
-                activist,
-                OutboxKind.INVITE_ANSWERED,
-                {
-                    "accepted": "yes" if accept else "no",
-                    # Declining reveals nothing about who declined.
-                    "contact": name[:64] if accept else None,
-                    "tier": str(invite.tier),
-                },
-                now,
-            )
+            payload: dict[str, str | None] = {
+                "accepted": "yes" if accept else "no",
+                # Declining reveals nothing about who declined.
+                "contact": name[:64] if accept else None,
+                "tier": str(invite.tier),
+            }
+            if accept:
+                payload["username"] = username[:64] if username else None
+                payload["includes_activist"] = "yes" if includes_activist else "no"
+            await self._tell_activist(tx, activist, OutboxKind.INVITE_ANSWERED, payload, now)
         self._on_queued()
         return contact
+
+    async def _activist_in_group(self, invite_id: int, user_id: int, chat_id: int) -> bool | None:
+        """Ask Telegram whether the inviting activist is in the accepting group.
+
+        ``None`` when it cannot be told now: the acceptance must not fail for it.
+        """
+        if self._is_in_group is None:
+            return None
+        async with self._database.snapshot() as tx:
+            invite = await contact_repository.invite_by_id(tx, invite_id)
+            if (
+                invite is None
+                or invite.decoy
+                or not invite.is_open(self._clock.now())
+                or not invite.is_opened_by(user_id, chat_id)
+            ):
+                return None
+            activist = await people_repository.by_id(tx, invite.person_id)
+        if activist is None:
+            return None
+        try:
+            return await self._is_in_group(chat_id, activist.telegram_user_id)
+        except TelegramError as error:
+            logger.warning(
+                "invitation %s: could not check the group's members (%s); checking again "
+                "before any silent alert",
+                invite_id,
+                type(error).__name__,
+            )
+            return None
+
+    async def note_membership(self, chat_id: int, *, reachable: bool) -> int:
+        """Record that the chat blocked or removed the bot, or took it back; tell each activist.
+
+        Telegram says so at once (``my_chat_member``), long before an alert would
+        find out. Returns how many contact rows changed; a repeated update changes none.
+        """
+        now = self._clock.now()
+        changed = 0
+        async with self._database.transaction() as tx:
+            for contact in await contact_repository.contacts_in_chat(tx, chat_id):
+                activist = await people_repository.by_id(tx, contact.person_id)
+                if activist is None:
+                    continue
+                if not reachable:
+                    if await contact_repository.mark_unreachable(tx, contact.id):
+                        changed += 1
+                        await alerting.warn_unreachable(
+                            tx, activist, contact, now, "blocked or removed the bot"
+                        )
+                    continue
+                if not await contact_repository.mark_reachable(tx, contact.id):
+                    continue
+                changed += 1
+                # Under duress nothing about delivery reaches the phone, good news included.
+                if not await incident_repository.has_open(tx, activist.id, [AlertReason.DURESS]):
+                    await self._tell_activist(
+                        tx,
+                        activist,
+                        OutboxKind.CONTACT_REACHABLE,
+                        {"contact": contact.display_name},
+                        now,
+                    )
+        if changed:
+            logger.info("%s contact row(s) changed reachability", changed)
+            self._on_queued()
+        return changed
 
     async def tell_directly(self, bot: Bot, contact: Contact, text: str) -> bool:
         """Send ``text`` to a contact now, without the outbox; ``False`` if it failed.
@@ -191,23 +333,56 @@ class ContactService:
         return True
 
     async def contacts_of(self, person: Person) -> list[Contact]:
+        """Return the person's contacts as their phone is to see them."""
+        async with self._database.snapshot() as tx:
+            hidden = await self._hidden(tx, person)
+            return [
+                c for c in await contact_repository.contacts_of(tx, person.id) if c.id not in hidden
+            ]
+
+    async def real_contacts_of(self, person: Person) -> list[Contact]:
+        """Return every contact of the person, whatever their phone was shown."""
         async with self._database.snapshot() as tx:
             return await contact_repository.contacts_of(tx, person.id)
 
     async def owned(self, person: Person, contact_id: int) -> Contact | None:
-        """Return the contact if it is one of the person's own."""
+        """Return the contact if it is one of the person's own, as their phone sees them."""
         async with self._database.snapshot() as tx:
             contact = await contact_repository.contact_by_id(tx, contact_id)
-        return contact if contact is not None and contact.person_id == person.id else None
+            hidden = await self._hidden(tx, person)
+        if contact is None or contact.person_id != person.id or contact.id in hidden:
+            return None
+        return contact
 
-    async def remove(self, person: Person, contact_id: int) -> Contact | None:
-        """Remove one of the person's own contacts; ``None`` if it is not theirs."""
+    async def remove(
+        self, person: Person, contact_id: int, unlock: Unlock = Unlock.REAL
+    ) -> Contact | None:
+        """Remove one of the person's own contacts; ``None`` if it is not theirs.
+
+        Under duress the contact stays and keeps getting alerts; only the phone
+        is shown it removed, now and in every later list.
+        """
+        now = self._clock.now()
         async with self._database.transaction() as tx:
             contact = await contact_repository.contact_by_id(tx, contact_id)
-            if contact is None or contact.person_id != person.id:
+            view = await duress.view_of(tx, person.id)
+            hidden = frozenset() if view is None else view.hidden_contacts
+            if contact is None or contact.person_id != person.id or contact.id in hidden:
                 return None
-            await contact_repository.remove_contact(tx, contact.id)
+            if unlock is Unlock.DURESS:
+                view = await self._begin(tx, person, now)
+            else:
+                await contact_repository.remove_contact(tx, contact.id)
+            if view is not None:
+                shown = replace(view, hidden_contacts=view.hidden_contacts | {contact.id})
+                await duress.save_view(tx, shown)
+        if unlock is Unlock.DURESS:
+            self._on_queued()
         return contact
+
+    async def _hidden(self, tx: Transaction, person: Person) -> frozenset[int]:
+        view = await duress.view_of(tx, person.id)
+        return frozenset() if view is None else view.hidden_contacts
 
     async def watched_from(self, chat_id: int) -> list[tuple[Contact, str]]:
         """Return the contact rows of this chat with the name of the activist each watches."""
@@ -230,6 +405,9 @@ class ContactService:
             await contact_repository.remove_contact(tx, contact.id)
             if activist is None:
                 return None
+            if contact.id in await self._hidden(tx, activist):
+                # The phone was shown this contact removed long ago: say nothing.
+                return activist.display_name
             await self._tell_activist(
                 tx, activist, OutboxKind.CONTACT_LEFT, {"contact": contact.display_name}, now
             )
@@ -266,10 +444,12 @@ class ContactService:
         """Send a clearly marked test alert to every reachable contact; return how many."""
         now = self._clock.now()
         async with self._database.transaction() as tx:
+            # A contact the phone was shown removed must not confirm a drill on it.
+            hidden = await self._hidden(tx, person)
             contacts = [
                 c
                 for c in await contact_repository.contacts_of(tx, person.id)
-                if c.status is ContactStatus.ACTIVE
+                if c.status is ContactStatus.ACTIVE and c.id not in hidden
             ]
             if not contacts:
                 return 0

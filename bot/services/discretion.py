@@ -10,18 +10,26 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from telegram import Bot
 from telegram.error import TelegramError
 
 from bot.clock import Clock
+from bot.core import phone
+from bot.core.gated import Unlock
+from bot.core.incidents import AlertPolicy
 from bot.core.people import Person
+from bot.core.phone import PhoneView
+from bot.core.watches import Watch
+from bot.services import duress
 from storage import chat_messages
+from storage import contacts as contact_repository
 from storage import context as context_repository
 from storage import people as people_repository
-from storage.database import Database
+from storage.database import Database, Transaction
 
 logger = logging.getLogger(__name__)
 
@@ -34,10 +42,22 @@ _BATCH = 100
 class DiscretionService:
     """Track, schedule and carry out deletions in private chats."""
 
-    def __init__(self, database: Database, clock: Clock, delay: timedelta) -> None:
+    def __init__(
+        self,
+        database: Database,
+        clock: Clock,
+        delay: timedelta,
+        policy: AlertPolicy | None = None,
+        new_watch: Callable[[Person], Watch] | None = None,
+        on_queued: Callable[[], None] = lambda: None,
+    ) -> None:
         self._database = database
         self._clock = clock
         self._delay = delay
+        # For the duress policy: the alarm's escalation, the watch of a newcomer.
+        self._policy = policy
+        self._new_watch = new_watch
+        self._on_queued = on_queued
 
     async def track(self, chat_id: int, message_id: int, sent_at: datetime) -> None:
         async with self._database.transaction() as tx:
@@ -46,14 +66,26 @@ class DiscretionService:
     async def set_discreet(self, person: Person, on: bool) -> None:
         async with self._database.transaction() as tx:
             await people_repository.set_discreet(tx, person.id, on)
+            view = await duress.view_of(tx, person.id)
+            if view is not None and view.discreet is not None:
+                # The phone is shown what it just asked for: the truth again.
+                await duress.save_view(tx, replace(view, discreet=None))
 
     async def is_discreet(self, person: Person) -> bool:
+        """Return whether discreet mode is on, as the person's phone is to believe."""
+        async with self._database.snapshot() as tx:
+            view = await duress.view_of(tx, person.id)
+            if view is not None and view.discreet is not None:
+                return view.discreet
+            return await people_repository.is_discreet(tx, person.id)
+
+    async def _really_discreet(self, person: Person) -> bool:
         async with self._database.snapshot() as tx:
             return await people_repository.is_discreet(tx, person.id)
 
     async def forget_exchange(self, person: Person, message_ids: Iterable[int]) -> None:
         """In discreet mode, delete these messages of a check-in exchange after the delay."""
-        if not await self.is_discreet(person):
+        if not await self._really_discreet(person):
             return
         async with self._database.transaction() as tx:
             await chat_messages.delete_later(
@@ -73,11 +105,42 @@ class DiscretionService:
                 await chat_messages.forget(tx, chat_id, [message_id])
         return len(due)
 
-    async def wipe(self, bot: Bot, person: Person, *, keep_context: bool = False) -> int:
-        """Delete what can be deleted of the chat, and (unless told not to) all context.
+    async def wipe(self, bot: Bot, person: Person, unlock: Unlock = Unlock.REAL) -> int:
+        """Delete what can be deleted of the chat, and everything kept as context.
 
-        Returns how many messages were asked to be deleted.
+        Under duress the chat is wiped just the same (the phone must see it),
+        but what the contacts may need stays: context and instructions. The
+        phone believes them gone. Returns how many messages were asked to be deleted.
         """
+        deleted = await self._delete_chat(bot, person)
+        now = self._clock.now()
+        async with self._database.transaction() as tx:
+            await chat_messages.forget(tx, person.telegram_user_id)
+            view = await duress.view_of(tx, person.id)
+            if unlock is Unlock.DURESS:
+                view = await self._begin(tx, person, now)
+            else:
+                await context_repository.forget_all(tx, person.id)
+            if view is not None:
+                await duress.save_view(tx, replace(view, has_instructions=False))
+        if unlock is Unlock.DURESS:
+            self._on_queued()
+        return deleted
+
+    async def pretend_forgotten(self, bot: Bot, person: Person) -> None:
+        """Show the phone everything deleted, and keep watching: ``/forget`` under duress."""
+        await self._delete_chat(bot, person)
+        now = self._clock.now()
+        async with self._database.transaction() as tx:
+            await chat_messages.forget(tx, person.telegram_user_id)
+            view = await self._begin(tx, person, now)
+            contacts = await contact_repository.contacts_of(tx, person.id)
+            blank = self._blank(person)
+            shown = phone.forgotten(view, blank, frozenset(c.id for c in contacts))
+            await duress.save_view(tx, shown)
+        self._on_queued()
+
+    async def _delete_chat(self, bot: Bot, person: Person) -> int:
         chat_id = person.telegram_user_id
         async with self._database.snapshot() as tx:
             ids = await chat_messages.in_chat_since(tx, chat_id, self._clock.now() - DELETABLE_FOR)
@@ -86,8 +149,14 @@ class DiscretionService:
                 await bot.delete_messages(chat_id, ids[start : start + _BATCH])
             except TelegramError as error:
                 logger.warning("could not delete a batch of messages: %s", type(error).__name__)
-        async with self._database.transaction() as tx:
-            await chat_messages.forget(tx, chat_id)
-            if not keep_context:
-                await context_repository.forget_all(tx, person.id)
         return len(ids)
+
+    async def _begin(self, tx: Transaction, person: Person, now: datetime) -> PhoneView:
+        if self._policy is None:  # pragma: no cover - the wiring always passes a policy
+            raise LookupError("the duress policy needs the alert policy")
+        return await duress.begin(tx, person, None, self._blank(person), now, self._policy)
+
+    def _blank(self, person: Person) -> Watch:
+        if self._new_watch is None:  # pragma: no cover - the wiring always passes new_watch
+            raise LookupError("the duress policy needs a newcomer's watch")
+        return self._new_watch(person)

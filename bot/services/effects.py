@@ -37,14 +37,24 @@ async def record_effects(
     now: datetime,
     policy: AlertPolicy,
     offline_since: datetime | None = None,
+    *,
+    to_phone: bool = True,
+    alerts: bool = True,
 ) -> int:
     """Queue the messages ``effects`` call for; return how many effects were recorded.
 
     ``offline_since`` is given when the bot was down while these effects came
-    due; alerts then say so, with the moment the bot went silent.
+    due; alerts then say so, with the moment the bot went silent. During a
+    duress episode the real watch's effects go out with ``to_phone=False`` (the
+    phone hears only what its pretence calls for) and the pretence's with
+    ``alerts=False`` (the contacts hear only the truth).
     """
     written = 0
     for effect in effects:
+        if isinstance(effect, RaiseAlert | AllClear) and not alerts:
+            continue
+        if not isinstance(effect, RaiseAlert | AllClear) and not to_phone:
+            continue
         if isinstance(effect, RaiseAlert):
             await alerting.open_alert(
                 tx, person, effect.reason, effect.due_at, now, offline_since, policy

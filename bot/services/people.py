@@ -1,4 +1,4 @@
-"""The use cases about people as such: meeting someone new."""
+"""The use cases about people as such: meeting someone, and whether anyone watches over them."""
 
 from __future__ import annotations
 
@@ -31,6 +31,11 @@ class PeopleService:
             return await people_repository.upsert(
                 tx, telegram_user_id, guess_language(language_code), display_name[:64], now
             )
+
+    async def is_watched(self, telegram_user_id: int) -> bool:
+        """Return whether someone would miss this person: they have a plan or a contact."""
+        async with self._database.snapshot() as tx:
+            return await people_repository.is_watched(tx, telegram_user_id)
 
     async def choose_language(self, person: Person, language: str) -> Person:
         """Make ``language`` (one of the supported ones) the person's language."""

@@ -1,11 +1,11 @@
-"""The PIN and the duress PIN: set them, and check them wherever an action asks for one.
+"""The PIN and the duress PIN: ask for one before a gated action, check it, change it.
 
 PINs are stored as salted scrypt hashes. The bot asks for a PIN by leaving a
-prompt in the database; the next all-digit message is the answer (deleted from
-the chat at once by the handler). A duress PIN is accepted exactly like the
-PIN, so the phone shows the same thing, and the caller is told to raise a
-silent duress alert. Wrong PINs are counted; the moment the count reaches the
-limit the contacts are alerted to a possible coercion.
+prompt in the database (the gated action, encoded by :mod:`bot.core.gated`);
+the next all-digit message is the answer, deleted from the chat at once by the
+handler. What an answer is (true, duress, wrong, locked out) is decided by the
+pure :mod:`bot.core.pins`; this service loads, saves and raises the alarms,
+and follows the duress policy of :mod:`bot.services.duress`.
 """
 
 from __future__ import annotations
@@ -13,31 +13,31 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import re
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from dataclasses import dataclass, replace
+from datetime import datetime
 from enum import StrEnum
 
 from bot.clock import Clock
+from bot.core import pins as machine
+from bot.core.gated import GatedAction, Unlock, decode, encode, text_of
 from bot.core.incidents import AlertPolicy
 from bot.core.people import Person
-from bot.core.watches import AlertReason
-from bot.services import alerting
+from bot.core.phone import PhoneView
+from bot.core.pins import PIN_LIKE, Belief, Match, NewPin, PinRecord
+from bot.core.watches import AlertReason, Watch
+from bot.services import alerting, duress
 from storage import pins as pin_repository
 from storage.database import Database, Transaction
-from storage.pins import PinRecord
+from storage.pins import Prompt
 
-PIN_SHAPE = re.compile(r"^[0-9]{4,12}$")
-FAILURE_LIMIT = 5
-PROMPT_LIFETIME = timedelta(minutes=10)
 # scrypt cost: about 50 ms here, slow enough to make a stolen hash expensive to guess.
 _N, _R, _P = 2**14, 8, 1
 
-SET_PIN = "set_pin"
-SET_DURESS = "set_duress"
-_GATE = "gate:"
+# The prompts for choosing a new PIN (the others hold an encoded gated action).
+NEW_PIN = "new_pin"
+NEW_DURESS = "new_duress"
 
 
 def hash_pin(pin: str) -> str:
@@ -57,11 +57,6 @@ def pin_matches(pin: str, stored: str | None) -> bool:
     return hmac.compare_digest(candidate, base64.b64decode(digest))
 
 
-def gate(action: str) -> str:
-    """Return the prompt purpose that allows ``action`` once the PIN is given."""
-    return _GATE + action
-
-
 class Verdict(StrEnum):
     NOTHING_ASKED = "nothing_asked"
     BAD_SHAPE = "bad_shape"
@@ -70,116 +65,245 @@ class Verdict(StrEnum):
     SAME_AS_OTHER = "same_as_other"
     PIN_SET = "pin_set"
     DURESS_SET = "duress_set"
-    ALLOWED = "allowed"
-    DURESS = "duress"
+    UNLOCKED = "unlocked"
     WRONG = "wrong"
 
 
 @dataclass(frozen=True)
 class Submission:
     verdict: Verdict
-    # For ALLOWED and DURESS: the action the PIN unlocks (after "gate:").
-    action: str | None = None
+    # For UNLOCKED: the action the PIN unlocked, and how.
+    action: GatedAction | None = None
+    unlock: Unlock = Unlock.REAL
+
+
+class LooseDigits(StrEnum):
+    """What to do with digits sent while no PIN is asked for."""
+
+    # Not a PIN matter: keep them as context like any text.
+    NOT_MINE = "not_mine"
+    # The person has a PIN: delete at once, never keep.
+    DELETE = "delete"
+    # The phone was shown the PIN removed, and these are a real PIN: answer as
+    # the context handler would, keep nothing.
+    SWALLOW = "swallow"
+
+
+_SET_VERDICTS = {
+    NewPin.BAD_SHAPE: Verdict.BAD_SHAPE,
+    NewPin.ASK_AGAIN: Verdict.ASK_AGAIN,
+    NewPin.MISMATCH: Verdict.MISMATCH,
+    NewPin.SAME_AS_OTHER: Verdict.SAME_AS_OTHER,
+}
 
 
 class PinService:
-    """Set PINs and check them, with the prompts kept in the database."""
+    """Guard gated actions with the PIN, with the prompts kept in the database."""
 
     def __init__(
         self,
         database: Database,
         clock: Clock,
         policy: AlertPolicy,
+        new_watch: Callable[[Person], Watch],
         on_queued: Callable[[], None] = lambda: None,
     ) -> None:
         self._database = database
         self._clock = clock
         self._policy = policy
+        self._new_watch = new_watch
         self._on_queued = on_queued
 
-    async def record(self, person: Person) -> PinRecord:
-        async with self._database.snapshot() as tx:
-            return await pin_repository.load(tx, person.id)
+    async def gate(self, person: Person, action: GatedAction) -> Unlock | None:
+        """Return how ``action`` may go ahead now, or ``None`` once the PIN was asked for.
 
-    async def ask(self, person: Person, purpose: str) -> None:
-        """Wait for a PIN from ``person`` for ``purpose`` (replacing any earlier prompt)."""
+        Without a PIN it goes ahead for real. A phone that was shown its PIN
+        removed (under duress) is not asked either, as it would not be, but
+        nobody proved anything: the action is done as the duress policy says.
+        """
+        now = self._clock.now()
         async with self._database.transaction() as tx:
-            await pin_repository.set_prompt(tx, person.id, purpose, None, self._clock.now())
+            record = await pin_repository.load(tx, person.id)
+            view = await duress.view_of(tx, person.id)
+            if record.pin_hash is None:
+                return Unlock.REAL
+            if view is not None and view.pin_hash is None:
+                return Unlock.DURESS
+            prompt = Prompt(encode(action), None, now, pending=text_of(action))
+            await pin_repository.set_prompt(tx, person.id, prompt)
+        return None
+
+    async def is_set(self, person: Person) -> bool:
+        """Return whether the person's phone is to believe a PIN is set."""
+        async with self._database.snapshot() as tx:
+            view = await duress.view_of(tx, person.id)
+            if view is not None:
+                return view.pin_hash is not None
+            return (await pin_repository.load(tx, person.id)).pin_hash is not None
 
     async def is_waiting(self, person: Person) -> bool:
         now = self._clock.now()
         async with self._database.snapshot() as tx:
             prompt = await pin_repository.load_prompt(tx, person.id)
-        return prompt is not None and now - prompt.created_at < PROMPT_LIFETIME
+        return prompt is not None and now - prompt.created_at < machine.PROMPT_LIFETIME
 
-    async def remove(self, person: Person) -> None:
-        """Remove both PINs (the caller has checked the PIN)."""
+    async def choose_new(self, person: Person, *, duress_pin: bool, unlock: Unlock) -> None:
+        """Wait for a new PIN (or duress PIN), chosen for real or under duress."""
+        now = self._clock.now()
+        purpose = NEW_DURESS if duress_pin else NEW_PIN
         async with self._database.transaction() as tx:
-            await pin_repository.save(tx, person.id, PinRecord(None, None, 0))
+            if unlock is Unlock.DURESS:
+                await self._begin(tx, person, None, now)
+            await pin_repository.set_prompt(tx, person.id, Prompt(purpose, None, now, unlock))
+        if unlock is Unlock.DURESS:
+            self._on_queued()
+
+    async def remove(self, person: Person, unlock: Unlock) -> None:
+        """Remove both PINs; under duress only the phone is shown them removed."""
+        now = self._clock.now()
+        view: PhoneView | None
+        async with self._database.transaction() as tx:
+            if unlock is Unlock.DURESS:
+                view = await self._begin(tx, person, None, now)
+            else:
+                await pin_repository.save(tx, person.id, PinRecord())
+                view = await duress.view_of(tx, person.id)
+            if view is not None:
+                await duress.save_view(tx, replace(view, pin_hash=None, duress_hash=None))
+        if unlock is Unlock.DURESS:
+            self._on_queued()
+
+    async def loose_digits(self, person: Person, text: str) -> LooseDigits:
+        """Decide about digits sent while no prompt is open (or after it expired)."""
+        if not PIN_LIKE.match(text):
+            return LooseDigits.NOT_MINE
+        async with self._database.snapshot() as tx:
+            record = await pin_repository.load(tx, person.id)
+            view = await duress.view_of(tx, person.id)
+        if record.pin_hash is None:
+            return LooseDigits.NOT_MINE
+        if view is None or view.pin_hash is not None:
+            return LooseDigits.DELETE
+        # The phone believes there is no PIN, so digits are kept there as any
+        # text would be; but a real PIN must never reach the contacts as words.
+        digits = text.strip()
+        known = (record.pin_hash, *record.duress_hashes)
+        if any(pin_matches(digits, stored) for stored in known):
+            return LooseDigits.SWALLOW
+        return LooseDigits.NOT_MINE
 
     async def submit(self, person: Person, text: str) -> Submission:
         """Take ``text`` as the answer to the pending prompt."""
         now = self._clock.now()
-        alerted = False
+        text = text.strip()
         async with self._database.transaction() as tx:
             prompt = await pin_repository.load_prompt(tx, person.id)
-            if prompt is None or now - prompt.created_at >= PROMPT_LIFETIME:
+            if prompt is None or now - prompt.created_at >= machine.PROMPT_LIFETIME:
                 await pin_repository.clear_prompt(tx, person.id)
                 return Submission(Verdict.NOTHING_ASKED)
             record = await pin_repository.load(tx, person.id)
-            if prompt.purpose in (SET_PIN, SET_DURESS):
-                return await self._set(tx, person, prompt, record, text, now)
-            action = prompt.purpose.removeprefix(_GATE)
-            if record.pin_hash is None or pin_matches(text, record.pin_hash):
-                verdict = Verdict.ALLOWED
-            elif pin_matches(text, record.duress_hash):
-                verdict = Verdict.DURESS
+            view = await duress.view_of(tx, person.id)
+            if prompt.purpose in (NEW_PIN, NEW_DURESS):
+                submission = await self._choose(tx, person, prompt, record, view, text, now)
             else:
-                failures = record.failures + 1
-                await pin_repository.save(
-                    tx, person.id, PinRecord(record.pin_hash, record.duress_hash, failures)
-                )
-                if failures == FAILURE_LIMIT:
-                    await alerting.open_alert(
-                        tx, person, AlertReason.PIN_FAILURES, now, now, None, self._policy
-                    )
-                    alerted = True
-                verdict = Verdict.WRONG
-            if verdict is not Verdict.WRONG:
-                await pin_repository.clear_prompt(tx, person.id)
-                await pin_repository.save(
-                    tx, person.id, PinRecord(record.pin_hash, record.duress_hash, 0)
-                )
-        if alerted:
+                submission = await self._unlock(tx, person, prompt, record, view, text, now)
+        if submission.unlock is Unlock.DURESS or submission.verdict is Verdict.WRONG:
+            # Either may have queued an alert; waking an idle worker costs nothing.
             self._on_queued()
-        return Submission(verdict, None if verdict is Verdict.WRONG else action)
+        return submission
 
-    async def _set(
+    async def _unlock(
         self,
         tx: Transaction,
         person: Person,
-        prompt: pin_repository.Prompt,
+        prompt: Prompt,
         record: PinRecord,
+        view: PhoneView | None,
         text: str,
         now: datetime,
     ) -> Submission:
-        """Take the first entry of a new PIN, or its confirmation."""
-        if not PIN_SHAPE.match(text):
-            return Submission(Verdict.BAD_SHAPE)
-        other = record.pin_hash if prompt.purpose == SET_DURESS else record.duress_hash
-        if prompt.first_hash is None:
-            if pin_matches(text, other):
-                await pin_repository.clear_prompt(tx, person.id)
-                return Submission(Verdict.SAME_AS_OTHER)
-            await pin_repository.set_prompt(tx, person.id, prompt.purpose, hash_pin(text), now)
-            return Submission(Verdict.ASK_AGAIN)
-        await pin_repository.clear_prompt(tx, person.id)
-        if not pin_matches(text, prompt.first_hash):
-            return Submission(Verdict.MISMATCH)
-        if prompt.purpose == SET_PIN:
-            await pin_repository.save(
-                tx, person.id, PinRecord(prompt.first_hash, record.duress_hash, 0)
+        """Check a PIN entered to unlock a gated action."""
+        action = decode(prompt.purpose, prompt.pending)
+        if action is None:
+            await pin_repository.clear_prompt(tx, person.id)
+            return Submission(Verdict.NOTHING_ASKED)
+        belief = None if view is None else Belief(view.pin_hash, view.duress_hash)
+        checked = machine.check(record, belief, text, now, pin_matches)
+        if checked.record != record:
+            await pin_repository.save(tx, person.id, checked.record)
+        if checked.alert_failures is not None:
+            await alerting.open_alert(
+                tx,
+                person,
+                AlertReason.PIN_FAILURES,
+                now,
+                now,
+                None,
+                self._policy,
+                wrong_pins=checked.alert_failures,
             )
-            return Submission(Verdict.PIN_SET)
-        await pin_repository.save(tx, person.id, PinRecord(record.pin_hash, prompt.first_hash, 0))
-        return Submission(Verdict.DURESS_SET)
+        if checked.match is Match.TRUE:
+            await pin_repository.clear_prompt(tx, person.id)
+            return Submission(Verdict.UNLOCKED, action, Unlock.REAL)
+        if checked.match is Match.WRONG:
+            return Submission(Verdict.WRONG)
+        await self._begin(tx, person, checked.matched_hash, now)
+        if checked.match is Match.DURESS_SHOWN_WRONG:
+            return Submission(Verdict.WRONG)
+        await pin_repository.clear_prompt(tx, person.id)
+        return Submission(Verdict.UNLOCKED, action, Unlock.DURESS)
+
+    async def _choose(
+        self,
+        tx: Transaction,
+        person: Person,
+        prompt: Prompt,
+        record: PinRecord,
+        view: PhoneView | None,
+        text: str,
+        now: datetime,
+    ) -> Submission:
+        """Take an entry of a new PIN or duress PIN, then store it as the policy says.
+
+        A PIN chosen at a prompt opened with a duress PIN never replaces the
+        real one: it becomes one more duress PIN, and the phone believes in it.
+        """
+        new_duress = prompt.purpose == NEW_DURESS
+        pretend = prompt.unlock is Unlock.DURESS
+        if pretend and view is None:
+            view = await self._begin(tx, person, None, now)
+        if pretend and view is not None:
+            # It must differ from what the phone knows, not from the real PINs.
+            others: tuple[str | None, ...] = (view.pin_hash if new_duress else view.duress_hash,)
+        else:
+            others = (record.pin_hash,) if new_duress else record.duress_hashes
+        step = machine.choose(prompt.first_hash, text, others, pin_matches)
+        if step is NewPin.ASK_AGAIN:
+            await pin_repository.set_prompt(
+                tx, person.id, replace(prompt, first_hash=hash_pin(text))
+            )
+        elif step is not NewPin.BAD_SHAPE:
+            await pin_repository.clear_prompt(tx, person.id)
+        if step is not NewPin.DONE or prompt.first_hash is None:
+            return Submission(_SET_VERDICTS[step])
+        chosen = prompt.first_hash
+        if pretend:
+            if not pin_matches(text, record.pin_hash):
+                record = replace(record, duress_hashes=(*record.duress_hashes, chosen))
+        elif new_duress:
+            # The activist's own duress PIN is replaced; PINs chosen under duress stay.
+            record = replace(record, duress_hashes=(chosen, *record.duress_hashes[1:]))
+        else:
+            record = replace(record, pin_hash=chosen, failures=0, locked_until=None)
+        await pin_repository.save(tx, person.id, record)
+        if view is not None:
+            shown = (
+                replace(view, duress_hash=chosen) if new_duress else replace(view, pin_hash=chosen)
+            )
+            await duress.save_view(tx, shown)
+        return Submission(Verdict.DURESS_SET if new_duress else Verdict.PIN_SET)
+
+    async def _begin(
+        self, tx: Transaction, person: Person, believed: str | None, now: datetime
+    ) -> PhoneView:
+        return await duress.begin(tx, person, believed, self._new_watch(person), now, self._policy)

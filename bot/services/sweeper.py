@@ -9,16 +9,17 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 
 from bot.clock import Clock
 from bot.core.incidents import AlertPolicy
 from bot.core.watches import Effect, RaiseAlert, tick
-from bot.services import alerting
+from bot.services import alerting, duress
 from bot.services.effects import record_effects
 from storage import incidents as incident_repository
 from storage import people as people_repository
-from storage import runtime
+from storage import phone_views, runtime
 from storage import watches as watch_repository
 from storage.database import Database
 
@@ -67,6 +68,7 @@ class Sweeper:
         async with self._database.snapshot() as tx:
             due = await watch_repository.due(tx, now, BATCH)
             due_incidents = await incident_repository.due(tx, now, BATCH)
+            due_views = await phone_views.due(tx, now, BATCH)
         advanced = 0
         for person_id in due:
             try:
@@ -77,6 +79,15 @@ class Sweeper:
                     self._broken.add(("watch", person_id))
                     logger.exception(
                         "cannot advance the watch of person %s; skipping it", person_id
+                    )
+        for person_id in due_views:
+            try:
+                advanced += await self._advance_view(person_id, now)
+            except Exception:
+                if ("view", person_id) not in self._broken:
+                    self._broken.add(("view", person_id))
+                    logger.exception(
+                        "cannot advance the phone view of person %s; skipping it", person_id
                     )
         for incident_id in due_incidents:
             try:
@@ -107,6 +118,8 @@ class Sweeper:
             person = await people_repository.by_id(tx, person_id)
             if person is None:  # pragma: no cover - the foreign key forbids it
                 raise LookupError(f"person {person_id} has a watch but no row")
+            # During a duress episode the phone hears only what its pretence calls for.
+            pretending = await phone_views.load(tx, person_id) is not None
             queued = await record_effects(
                 tx,
                 person,
@@ -114,8 +127,28 @@ class Sweeper:
                 now,
                 self._policy,
                 self._offline_for(transition.effects),
+                to_phone=not pretending,
             )
         self._broken.discard(("watch", person_id))
+        if queued:
+            self._on_queued()
+        return 1
+
+    async def _advance_view(self, person_id: int, now: datetime) -> int:
+        """Send the phone the reminders and prompts its pretence calls for; never alerts."""
+        async with self._database.transaction() as tx:
+            view = await phone_views.load(tx, person_id)
+            person = await people_repository.by_id(tx, person_id)
+            if view is None or person is None:
+                return 0
+            transition = tick(view.watch, now)
+            # Compare-and-set inside this transaction: a pretended change landing
+            # between the read and the save would make the save fail loudly.
+            await duress.save_view(tx, replace(view, watch=transition.watch))
+            queued = await record_effects(
+                tx, person, transition.effects, now, self._policy, alerts=False
+            )
+        self._broken.discard(("view", person_id))
         if queued:
             self._on_queued()
         return 1

@@ -69,6 +69,7 @@ MESSAGE_NOT_MODIFIED = (
 QUERY_TOO_OLD = "query is too old and response timeout expired or query ID is invalid"
 GROUP_UPGRADED = "group chat was upgraded to a supergroup chat"
 BOT_BLOCKED = "bot was blocked by the user"
+USER_NOT_FOUND = "user not found"
 CANT_INITIATE = "bot can't initiate conversation with a user"
 POLLING_CONFLICT = (
     "Conflict: terminated by other getUpdates request; "

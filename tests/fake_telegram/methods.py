@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from . import errors, messaging
-from .arguments import Params, list_of, object_of, optional_int, optional_str, str_of
+from .arguments import Params, int_of, list_of, object_of, optional_int, optional_str, str_of
 from .errors import ApiError, bad_request, kicked_from, malformed
 from .state import DEFAULT_UPDATE_KINDS, World
 
@@ -155,6 +155,57 @@ async def get_chat(world: World, params: Params, token: str) -> Any:
     }
 
 
+# The fields PTB 22 requires of each ChatMember status besides "status" and "user".
+_MEMBER_FIELDS: dict[str, dict[str, Any]] = {
+    "creator": {"is_anonymous": False},
+    "administrator": {
+        "can_be_edited": False,
+        "is_anonymous": False,
+        "can_manage_chat": True,
+        "can_delete_messages": True,
+        "can_manage_video_chats": True,
+        "can_restrict_members": True,
+        "can_promote_members": False,
+        "can_change_info": True,
+        "can_invite_users": True,
+        "can_post_stories": False,
+        "can_edit_stories": False,
+        "can_delete_stories": False,
+    },
+    "member": {},
+    "left": {},
+}
+
+
+async def get_chat_member(world: World, params: Params, token: str) -> Any:
+    """getChatMember: a user's status in a group, from its member list, as Telegram answers.
+
+    A user Telegram knows who is not in the group is "left"; an unknown user id is
+    400 "user not found"; a group that removed the bot answers 403.
+    """
+    chat = messaging.known_chat(world, params)
+    user_id = int_of(params, "user_id")
+    if chat.type != "private" and not chat.bot_member:
+        raise kicked_from(chat.type)
+    if chat.type == "private":
+        if user_id != chat.id:
+            raise bad_request(errors.USER_NOT_FOUND)
+        user, status = world.chats[user_id].info, "member"
+    elif user_id in chat.members:
+        user, status = chat.members[user_id], chat.roles.get(user_id, "member")
+    else:
+        known = world.chats.get(user_id)
+        if known is None or known.type != "private":
+            raise bad_request(errors.USER_NOT_FOUND)
+        user, status = known.info, "left"
+    person = {
+        "id": user_id,
+        "is_bot": False,
+        **{k: user[k] for k in ("first_name", "last_name", "username") if k in user},
+    }
+    return {"status": status, "user": person, **_MEMBER_FIELDS[status]}
+
+
 async def answer_callback_query(world: World, params: Params, token: str) -> Any:
     """answerCallbackQuery: each query may be answered once."""
     query_id = str_of(params, "callback_query_id")
@@ -204,6 +255,7 @@ METHODS: dict[str, tuple[str, Method]] = {
         "setMyName": _profile_setter("name"),
         "getMyName": _profile_getter("name"),
         "getChat": get_chat,
+        "getChatMember": get_chat_member,
         "answerCallbackQuery": answer_callback_query,
         "sendMessage": messaging.send_message,
         "sendLocation": messaging.send_location,

@@ -32,17 +32,22 @@ def command_entities(text: str) -> list[dict[str, Any]]:
 
 def _chat_member(world: World, chat: ChatState, actor: dict[str, Any], old: str, new: str) -> None:
     """Queue the my_chat_member update Telegram sends when the bot's membership changes."""
-    new_member: dict[str, Any] = {"user": world.bot_user(), "status": new}
-    if new == "kicked":
-        new_member["until_date"] = 0
+
+    def member(status: str) -> dict[str, Any]:
+        # Telegram always sends until_date with "kicked" (0: for ever).
+        found: dict[str, Any] = {"user": world.bot_user(), "status": status}
+        if status == "kicked":
+            found["until_date"] = 0
+        return found
+
     world.enqueue_update(
         {
             "my_chat_member": {
                 "chat": dict(chat.info),
                 "from": actor,
                 "date": world.now(),
-                "old_chat_member": {"user": world.bot_user(), "status": old},
-                "new_chat_member": new_member,
+                "old_chat_member": member(old),
+                "new_chat_member": member(new),
             }
         }
     )
@@ -287,9 +292,18 @@ class SimGroup(_ChatParticipant):
     def _chat(self) -> ChatState:
         return self._world.chats[self._chat_id]
 
-    def add_member(self, user: SimUser) -> None:
-        """Add a simulated user to the group."""
-        self._chat().members[user.id] = user.user
+    def add_member(self, user: SimUser, role: str = "member") -> None:
+        """Add a simulated user to the group ("member", "administrator" or "creator")."""
+        chat = self._chat()
+        chat.members[user.id] = user.user
+        if role != "member":
+            chat.roles[user.id] = role
+
+    def remove_member(self, user: SimUser) -> None:
+        """Let a simulated user leave the group."""
+        chat = self._chat()
+        chat.members.pop(user.id, None)
+        chat.roles.pop(user.id, None)
 
     def _member(self, user: SimUser) -> dict[str, Any]:
         if user.id not in self._chat().members:
@@ -330,7 +344,10 @@ class SimGroup(_ChatParticipant):
     def announce_bot_added(self, by: SimUser) -> None:
         """Queue what Telegram sends when ``by`` adds the bot: my_chat_member, a service message."""
         self.add_member(by)
-        _chat_member(self._world, self._chat(), by.user, "left", "member")
+        chat = self._chat()
+        # Adding the bot back after it was removed lets it write again.
+        chat.bot_member = True
+        _chat_member(self._world, chat, by.user, "left", "member")
         self._post(by.user, {"new_chat_members": [self._world.bot_user()]})
 
     def remove_bot(self, by: SimUser | None = None) -> None:
@@ -350,6 +367,7 @@ class SimGroup(_ChatParticipant):
         new = ChatState(
             info={**old.info, "id": new_id, "type": "supergroup"},
             members=dict(old.members),
+            roles=dict(old.roles),
             bot_member=old.bot_member,
         )
         self._world.chats[new_id] = new

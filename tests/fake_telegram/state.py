@@ -164,6 +164,8 @@ class ChatState:
     snapshots: dict[int, dict[str, Any]] = field(default_factory=dict)  # as first sent
     cursor: int = 0  # how many bot messages next_message already handed out
     members: dict[int, dict[str, Any]] = field(default_factory=dict)
+    # groups: members who are not plain members ("administrator", "creator").
+    roles: dict[int, str] = field(default_factory=dict)
     reply_keyboard: dict[str, Any] | None = None
     chat_instance: str = field(default_factory=lambda: str(secrets.randbits(62)))
 
