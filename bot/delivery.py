@@ -66,6 +66,7 @@ from storage import context as context_repository
 from storage import incidents as incident_repository
 from storage import outbox as outbox_repository
 from storage import people as people_repository
+from storage import phone_views
 from storage import watches as watch_repository
 from storage.database import Database, Transaction
 
@@ -317,6 +318,9 @@ class DeliveryWorker:
                 raise LookupError(f"person {message.person_id} is gone")
             zone = watch.zone if watch is not None else self._default_zone
             if message.kind in TO_ACTIVIST:
+                # The phone is shown times in the zone it believes in (see bot.core.phone).
+                view = await phone_views.load(tx, message.person_id)
+                zone = view.watch.zone if view is not None else zone
                 tr = self._translations[person.language]
                 markup = checkin_keyboard(tr) if message.kind in _CHECKIN_KEYBOARD_KINDS else None
                 return Outgoing(text=render_notice(message, tr, zone, now), markup=markup)
