@@ -10,6 +10,7 @@ only the duress run alerts the contact of possible coercion.
 from __future__ import annotations
 
 import re
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from pathlib import Path
@@ -172,3 +173,62 @@ async def test_the_duress_pin_shows_the_phone_exactly_what_the_true_pin_shows(
     assert not any("POSSIBLE COERCION" in t for t in real.contact_got)
     # Nothing the captor does under duress tells the contacts all is well.
     assert not any(t.startswith("✅ All clear") for t in forced.contact_got)
+
+
+async def _activist_under_watch(bot: RunningBot) -> tuple[SimUser, SimUser]:
+    azat = bot.fake.add_user(first_name="Azat")
+    dilbar = bot.fake.add_user(first_name="Dilbar")
+    await say(azat, "/start")
+    await say(azat, "/every 12h")
+    await add_contact(azat, dilbar)
+    await set_pins(azat, TRUE_PIN, duress=DURESS_PIN)
+    return azat, dilbar
+
+
+@pytest.fixture
+async def bot(fake_telegram: FakeTelegram, tmp_path: Path) -> AsyncIterator[RunningBot]:
+    async with run_bot(fake_telegram, make_settings(tmp_path, fake_telegram.base_url)) as running:
+        yield running
+
+
+async def test_a_phone_shown_its_pin_removed_is_freed_by_choosing_the_true_pin_again(
+    bot: RunningBot,
+) -> None:
+    azat, dilbar = await _activist_under_watch(bot)
+    assert (await say(azat, "/pin off"))["text"] == PROMPT
+    assert (await say(azat, DURESS_PIN))["text"] == "PIN removed."
+    assert (await dilbar.next_message(timeout=10))["text"].startswith("⚠️ POSSIBLE COERCION")
+    # The phone asks for no PIN now, and nothing done on it ends the alarm.
+    assert (await say(azat, "/ok"))["text"].startswith("✅ Checked in.")
+    assert (await query(bot, "SELECT count(*) AS n FROM incidents WHERE closed_at IS NULL"))[0][
+        "n"
+    ] == 1
+    # The activist, free again, chooses their true PIN and checks in with it.
+    assert (await say(azat, "/pin"))["text"].startswith("Send the PIN you want")
+    await say(azat, TRUE_PIN)
+    assert (await say(azat, TRUE_PIN))["text"].startswith("🔒 PIN set.")
+    assert (await say(azat, "/ok"))["text"] == PROMPT
+    done = await say(azat, TRUE_PIN)
+    assert "Your contacts are being told that you are safe." in done["text"]
+    assert (await dilbar.next_message(timeout=10))["text"].startswith("✅ All clear")
+    assert await query(bot, "SELECT * FROM phone_views") == []
+    assert await query(bot, "SELECT * FROM incidents WHERE closed_at IS NULL") == []
+
+
+async def test_a_pin_the_captor_chose_keeps_raising_the_alarm_after_the_all_clear(
+    bot: RunningBot,
+) -> None:
+    azat, dilbar = await _activist_under_watch(bot)
+    await say(azat, "/pin")
+    await say(azat, DURESS_PIN)
+    await say(azat, "9999")
+    assert (await say(azat, "9999"))["text"].startswith("🔒 PIN set.")
+    assert (await dilbar.next_message(timeout=10))["text"].startswith("⚠️ POSSIBLE COERCION")
+    # The true PIN still is the PIN: it checks in and ends the alarm.
+    await say(azat, "/ok")
+    await say(azat, TRUE_PIN)
+    assert (await dilbar.next_message(timeout=10))["text"].startswith("✅ All clear")
+    # Later the captor's PIN is accepted as if it were the PIN, and alerts again.
+    await say(azat, "/ok")
+    assert (await say(azat, "9999"))["text"].startswith("✅ Checked in.")
+    assert (await dilbar.next_message(timeout=10))["text"].startswith("⚠️ POSSIBLE COERCION")

@@ -239,6 +239,11 @@ class ContactService:
                     now=now,
                     includes_activist=includes_activist if is_group else False,
                 )
+                view = await duress.view_of(tx, activist.id)
+                if view is not None and contact.id in view.hidden_contacts:
+                    # Invited again for real: the phone sees the contact back.
+                    shown = replace(view, hidden_contacts=view.hidden_contacts - {contact.id})
+                    await duress.save_view(tx, shown)
             payload: dict[str, str | None] = {
                 "accepted": "yes" if accept else "no",
                 # Declining reveals nothing about who declined.

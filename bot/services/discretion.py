@@ -79,13 +79,13 @@ class DiscretionService:
                 return view.discreet
             return await people_repository.is_discreet(tx, person.id)
 
-    async def _really_discreet(self, person: Person) -> bool:
-        async with self._database.snapshot() as tx:
-            return await people_repository.is_discreet(tx, person.id)
-
     async def forget_exchange(self, person: Person, message_ids: Iterable[int]) -> None:
-        """In discreet mode, delete these messages of a check-in exchange after the delay."""
-        if not await self._really_discreet(person):
+        """In discreet mode, delete these messages of a check-in exchange after the delay.
+
+        The deletions are seen on the phone, so they follow discreet mode as the
+        phone believes it (see :mod:`bot.core.phone`).
+        """
+        if not await self.is_discreet(person):
             return
         async with self._database.transaction() as tx:
             await chat_messages.delete_later(
