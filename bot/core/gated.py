@@ -203,10 +203,11 @@ _BARE: Mapping[str, GatedAction] = {
     "wipe": Wipe(),
     "forget": Forget(),
 }
-_FORMAT = re.compile(r"^([a-z_]{2,16})(?::(.{1,64}))?$")
-_SECONDS = re.compile(r"^[1-9][0-9]{0,9}$")
-_TIMES = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9](,([01][0-9]|2[0-3]):[0-5][0-9]){0,23}$")
-_ZONE = re.compile(r"^[A-Za-z0-9_+\-/]{1,64}$")
+# Matched whole (fullmatch): "$" would also accept a trailing newline.
+_FORMAT = re.compile(r"([a-z_]{2,16})(?::(.{1,64}))?")
+_SECONDS = re.compile(r"[1-9][0-9]{0,9}")
+_TIMES = re.compile(r"([01][0-9]|2[0-3]):[0-5][0-9](,([01][0-9]|2[0-3]):[0-5][0-9]){0,23}")
+_ZONE = re.compile(r"[A-Za-z0-9_+\-/]{1,64}")
 
 
 def encode(action: GatedAction) -> str:
@@ -236,7 +237,7 @@ def text_of(action: GatedAction) -> str | None:
 
 def decode(stored: str, text: str | None = None) -> GatedAction | None:
     """Return the action ``stored`` stands for, or ``None`` for anything malformed."""
-    match = _FORMAT.match(stored)
+    match = _FORMAT.fullmatch(stored)
     if match is None:
         return None
     name, argument = match.group(1), match.group(2)
@@ -250,7 +251,7 @@ def decode(stored: str, text: str | None = None) -> GatedAction | None:
 
 
 def _with_argument(name: str, argument: str) -> GatedAction | None:
-    seconds = int(argument) if _SECONDS.match(argument) else None
+    seconds = int(argument) if _SECONDS.fullmatch(argument) else None
     if name == "pause" and seconds is not None:
         return Pause(seconds)
     if name == "grace" and (seconds is not None or argument == "0"):
@@ -259,9 +260,9 @@ def _with_argument(name: str, argument: str) -> GatedAction | None:
         return SetInterval(seconds)
     if name == "remind":
         return SetReminder(None) if argument == "off" else _reminder(seconds)
-    if name == "at" and _TIMES.match(argument):
+    if name == "at" and _TIMES.fullmatch(argument):
         return SetDaily(tuple(time.fromisoformat(t) for t in argument.split(",")))
-    if name == "tz" and _ZONE.match(argument):
+    if name == "tz" and _ZONE.fullmatch(argument):
         return SetZone(argument)
     if name == "invite" and argument in ("1", "2"):
         return Invite(int(argument))
