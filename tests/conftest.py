@@ -8,7 +8,7 @@ import os
 import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +16,7 @@ import pytest
 
 from bot.app import serve
 from bot.crypto import Sealer, decode_key
-from bot.settings import Settings, TelegramSettings, load_settings
+from bot.settings import SchedulerSettings, Settings, TelegramSettings, load_settings
 from storage import contacts as contact_repository
 from storage import context as context_repository
 from storage.database import Database
@@ -35,7 +35,12 @@ def make_settings(tmp_path: Path, base_url: str, toml: str = "") -> Settings:
     path = tmp_path / "settings.toml"
     path.write_text(f'[storage]\npath = "bot.sqlite3"\n{toml}', encoding="utf-8")
     settings = load_settings(path, {"TELEGRAM_TOKEN": TEST_TOKEN})
-    return replace(settings, telegram=TelegramSettings(base_url=base_url))
+    # A short tick unless the test sets one: sweeps and deliveries a test waits
+    # for come within milliseconds instead of the production second.
+    scheduler = settings.scheduler
+    if "[scheduler]" not in toml:
+        scheduler = SchedulerSettings(tick=timedelta(milliseconds=50))
+    return replace(settings, telegram=TelegramSettings(base_url=base_url), scheduler=scheduler)
 
 
 @dataclass

@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from bot.settings import SchedulerSettings
 from tests.conditions import eventually
 from tests.conftest import RunningBot, make_settings, query, run_bot
 from tests.fake_clock import FakeClock
@@ -111,11 +110,7 @@ async def _step(user: SimUser, step: Step, pin: str, bot: RunningBot) -> dict[st
 async def _play(fake: FakeTelegram, tmp_path: Path, scenario: Scenario, pin: str) -> Run:
     """Play ``scenario`` answering with ``pin``; return the phone's transcript and the contact's."""
     tmp_path.mkdir()  # noqa: ASYNC240 -- a test's own scratch folder, instant
-    # A short tick: each scenario sweeps once, and runs twice.
-    settings = replace(
-        make_settings(tmp_path, fake.base_url),
-        scheduler=SchedulerSettings(tick=timedelta(milliseconds=100)),
-    )
+    settings = make_settings(tmp_path, fake.base_url)
     async with run_bot(fake, settings, FakeClock(T0)) as bot:
         azat = fake.add_user(first_name="Azat")
         dilbar = fake.add_user(first_name="Dilbar")
