@@ -167,6 +167,24 @@ async def advance_incident(
     return await incident_repository.save(tx, updated, wake_at(updated, policy))
 
 
+async def _alerted(
+    tx: Transaction, incident: Incident, leaving_out: int | None = None
+) -> list[Contact]:
+    """Return the contacts alerted about ``incident`` who can still be told more of it."""
+    found = []
+    for contact_id in await incident_repository.alerted_contacts(tx, incident.id):
+        contact = await contact_repository.contact_by_id(tx, contact_id)
+        if (
+            contact is None
+            or contact.id == leaving_out
+            or contact.status is not ContactStatus.ACTIVE
+            or is_spared(contact, incident.reason)
+        ):
+            continue
+        found.append(contact)
+    return found
+
+
 async def acknowledge(tx: Transaction, incident: Incident, contact: Contact, now: datetime) -> bool:
     """Record that ``contact`` took the incident and tell the others; ``False`` if too late."""
     if not incident.is_active:
@@ -174,15 +192,7 @@ async def acknowledge(tx: Transaction, incident: Incident, contact: Contact, now
     taken = replace(incident, acknowledged_by=contact.id, acknowledged_at=now)
     if not await incident_repository.save(tx, taken, None):
         return False
-    for other_id in await incident_repository.alerted_contacts(tx, incident.id):
-        other = await contact_repository.contact_by_id(tx, other_id)
-        if (
-            other is None
-            or other.id == contact.id
-            or other.status is not ContactStatus.ACTIVE
-            or is_spared(other, incident.reason)
-        ):
-            continue
+    for other in await _alerted(tx, incident, leaving_out=contact.id):
         await _queue_for(tx, incident, other, OutboxKind.ACKNOWLEDGED, now, {"by": str(contact.id)})
     return True
 
@@ -191,14 +201,7 @@ async def all_clear(tx: Transaction, person: Person, checked_in_at: datetime) ->
     """Close the person's open incidents and tell everyone alerted; return rows queued."""
     queued = 0
     for incident in await incident_repository.close_open(tx, person.id, checked_in_at):
-        for contact_id in await incident_repository.alerted_contacts(tx, incident.id):
-            contact = await contact_repository.contact_by_id(tx, contact_id)
-            if (
-                contact is None
-                or contact.status is not ContactStatus.ACTIVE
-                or is_spared(contact, incident.reason)
-            ):
-                continue
+        for contact in await _alerted(tx, incident):
             payload = {"checked_in_at": _iso(checked_in_at)}
             await _queue_for(
                 tx,
@@ -259,15 +262,7 @@ async def group_skipped(tx: Transaction, incident: Incident, group: Contact, now
     The group turned out, right before sending, to have the activist in it.
     """
     told = 0
-    for other_id in await incident_repository.alerted_contacts(tx, incident.id):
-        other = await contact_repository.contact_by_id(tx, other_id)
-        if (
-            other is None
-            or other.id == group.id
-            or other.status is not ContactStatus.ACTIVE
-            or is_spared(other, incident.reason)
-        ):
-            continue
+    for other in await _alerted(tx, incident, leaving_out=group.id):
         await _queue_for(
             tx, incident, other, OutboxKind.GROUP_SKIPPED, now, {"group": group.display_name}
         )

@@ -106,6 +106,12 @@ class CheckinService:
         self._settings = settings
         self._policy = policy
         self._on_queued = on_queued
+        self._pretence = duress.Pretence(policy, self.new_watch)
+
+    @property
+    def pretence(self) -> duress.Pretence:
+        """Return the door to the duress episode, for the other services to share."""
+        return self._pretence
 
     def new_watch(self, person: Person) -> Watch:
         """Return the watch a person has before they set anything."""

@@ -17,11 +17,10 @@ from telegram.error import TelegramError
 from bot.clock import Clock
 from bot.core.contacts import Contact, ContactStatus
 from bot.core.gated import Unlock
-from bot.core.incidents import AlertPolicy
 from bot.core.outbox import PRIORITY_ALERT, PRIORITY_NOTICE, OutboxKind
 from bot.core.people import Person
 from bot.core.phone import PhoneView
-from bot.core.watches import AlertReason, Watch
+from bot.core.watches import AlertReason
 from bot.membership import MembershipCheck
 from bot.services import alerting, duress
 from bot.settings import AlertSettings
@@ -30,7 +29,6 @@ from storage import drills
 from storage import incidents as incident_repository
 from storage import outbox as outbox_repository
 from storage import people as people_repository
-from storage import watches as watch_repository
 from storage.database import Database, Transaction
 
 logger = logging.getLogger(__name__)
@@ -89,19 +87,14 @@ class ContactService:
         settings: AlertSettings,
         on_queued: Callable[[], None] = lambda: None,
         *,
-        policy: AlertPolicy | None = None,
-        new_watch: Callable[[Person], Watch] | None = None,
+        pretence: duress.Pretence | None = None,
         is_in_group: MembershipCheck | None = None,
     ) -> None:
         self._database = database
         self._clock = clock
         self._settings = settings
         self._on_queued = on_queued
-        # For the duress policy: the alarm's escalation, the watch of a newcomer.
-        self._policy = policy or AlertPolicy(
-            settings.escalate_after, settings.repeat_every, settings.repeat_max
-        )
-        self._new_watch = new_watch
+        self._pretence = pretence
         self._is_in_group = is_in_group
 
     async def invite(self, person: Person, tier: int, unlock: Unlock) -> Invitation:
@@ -120,11 +113,8 @@ class ContactService:
         return view
 
     async def _begin(self, tx: Transaction, person: Person, now: datetime) -> PhoneView:
-        watch = await watch_repository.load(tx, person.id)
-        blank = watch or (self._new_watch(person) if self._new_watch else None)
-        if blank is None:  # pragma: no cover - the wiring always passes new_watch
-            raise LookupError("no watch to begin a phone view from")
-        return await duress.begin(tx, person, None, blank, now, self._policy)
+        pretence = self._pretence or duress.pretence_needed()
+        return await pretence.begin(tx, person, now)
 
     async def create_invite(self, person: Person, tier: int) -> Invitation:
         """Return a fresh single-use invitation for a tier-``tier`` contact."""

@@ -20,7 +20,6 @@ from telegram.error import TelegramError
 from bot.clock import Clock
 from bot.core import phone
 from bot.core.gated import Unlock
-from bot.core.incidents import AlertPolicy
 from bot.core.people import Person
 from bot.core.phone import PhoneView
 from bot.core.watches import Watch
@@ -47,15 +46,15 @@ class DiscretionService:
         database: Database,
         clock: Clock,
         delay: timedelta,
-        policy: AlertPolicy | None = None,
+        pretence: duress.Pretence | None = None,
         new_watch: Callable[[Person], Watch] | None = None,
         on_queued: Callable[[], None] = lambda: None,
     ) -> None:
         self._database = database
         self._clock = clock
         self._delay = delay
-        # For the duress policy: the alarm's escalation, the watch of a newcomer.
-        self._policy = policy
+        self._pretence = pretence
+        # The watch a newcomer has: what a phone shown "everything deleted" believes.
         self._new_watch = new_watch
         self._on_queued = on_queued
 
@@ -152,9 +151,8 @@ class DiscretionService:
         return len(ids)
 
     async def _begin(self, tx: Transaction, person: Person, now: datetime) -> PhoneView:
-        if self._policy is None:  # pragma: no cover - the wiring always passes a policy
-            raise LookupError("the duress policy needs the alert policy")
-        return await duress.begin(tx, person, None, self._blank(person), now, self._policy)
+        pretence = self._pretence or duress.pretence_needed()
+        return await pretence.begin(tx, person, now)
 
     def _blank(self, person: Person) -> Watch:
         if self._new_watch is None:  # pragma: no cover - the wiring always passes new_watch

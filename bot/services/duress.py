@@ -15,6 +15,7 @@ inside its own transaction:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from bot.core import phone
@@ -36,6 +37,29 @@ class ConcurrentChangeError(RuntimeError):
     The database lock makes this impossible within one process; it means a
     second process is writing the same database file.
     """
+
+
+class Pretence:
+    """Open a person's duress episode: the one door every service goes through.
+
+    Built once by the wiring with the escalation policy of the alarm and the
+    watch a newcomer starts with (the phone of someone never armed believes that).
+    """
+
+    def __init__(self, policy: AlertPolicy, new_watch: Callable[[Person], Watch]) -> None:
+        self._policy = policy
+        self._new_watch = new_watch
+
+    async def begin(
+        self, tx: Transaction, person: Person, now: datetime, believed_pin: str | None = None
+    ) -> PhoneView:
+        """Open or continue the episode, raising the alarm; return the phone's view."""
+        return await begin(tx, person, believed_pin, self._new_watch(person), now, self._policy)
+
+
+def pretence_needed() -> Pretence:
+    """Fail loudly where a service was built without the duress policy (a wiring slip)."""
+    raise LookupError("this service was built without the duress policy (Pretence)")
 
 
 async def view_of(tx: Transaction, person_id: int) -> PhoneView | None:

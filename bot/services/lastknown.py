@@ -9,10 +9,8 @@ from datetime import datetime
 from bot.clock import Clock
 from bot.core.context import ContextKind
 from bot.core.gated import Unlock
-from bot.core.incidents import AlertPolicy
 from bot.core.people import Person
 from bot.core.phone import PhoneView
-from bot.core.watches import Watch
 from bot.services import duress
 from bot.settings import CheckinSettings
 from storage import context as context_repository
@@ -32,15 +30,13 @@ class LastKnownService:
         database: Database,
         clock: Clock,
         settings: CheckinSettings,
-        policy: AlertPolicy | None = None,
-        new_watch: Callable[[Person], Watch] | None = None,
+        pretence: duress.Pretence | None = None,
         on_queued: Callable[[], None] = lambda: None,
     ) -> None:
         self._database = database
         self._clock = clock
         self._settings = settings
-        self._policy = policy
-        self._new_watch = new_watch
+        self._pretence = pretence
         self._on_queued = on_queued
 
     async def keep(
@@ -98,6 +94,5 @@ class LastKnownService:
             return await context_repository.load_instructions(tx, person.id) is not None
 
     async def _begin(self, tx: Transaction, person: Person, now: datetime) -> PhoneView:
-        if self._policy is None or self._new_watch is None:  # pragma: no cover - wiring
-            raise LookupError("the duress policy needs the alert policy and a newcomer's watch")
-        return await duress.begin(tx, person, None, self._new_watch(person), now, self._policy)
+        pretence = self._pretence or duress.pretence_needed()
+        return await pretence.begin(tx, person, now)

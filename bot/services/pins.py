@@ -26,7 +26,7 @@ from bot.core.incidents import AlertPolicy
 from bot.core.people import Person
 from bot.core.phone import PhoneView
 from bot.core.pins import PIN_LIKE, Belief, Match, NewPin, PinRecord
-from bot.core.watches import AlertReason, Watch
+from bot.core.watches import AlertReason
 from bot.services import alerting, duress
 from storage import pins as pin_repository
 from storage.database import Database, Transaction
@@ -105,13 +105,13 @@ class PinService:
         database: Database,
         clock: Clock,
         policy: AlertPolicy,
-        new_watch: Callable[[Person], Watch],
+        pretence: duress.Pretence,
         on_queued: Callable[[], None] = lambda: None,
     ) -> None:
         self._database = database
         self._clock = clock
         self._policy = policy
-        self._new_watch = new_watch
+        self._pretence = pretence
         self._on_queued = on_queued
 
     async def gate(self, person: Person, action: GatedAction) -> Unlock | None:
@@ -306,4 +306,4 @@ class PinService:
     async def _begin(
         self, tx: Transaction, person: Person, believed: str | None, now: datetime
     ) -> PhoneView:
-        return await duress.begin(tx, person, believed, self._new_watch(person), now, self._policy)
+        return await self._pretence.begin(tx, person, now, believed)
