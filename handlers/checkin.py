@@ -13,7 +13,7 @@ from bot.core.watches import AllClear
 from bot.i18n import Translations
 from bot.keyboards import checkin_keyboard, checkin_labels
 from bot.services.checkins import Outcome
-from handlers.gate import require_pin
+from handlers.gate import run_gated
 from handlers.phrases import answer, next_deadline
 from handlers.sender import Sender, identify
 
@@ -23,9 +23,7 @@ async def check_in(update: Update, context: BotContext) -> None:
     sender = await identify(update, context)
     if sender is None:
         return
-    unlock = await require_pin(sender, context, CheckIn())
-    if unlock is not None:
-        await perform_check_in(sender, context, CheckIn(), unlock)
+    await run_gated(sender, context, CheckIn(), perform_check_in)
 
 
 async def perform_check_in(

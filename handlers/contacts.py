@@ -13,7 +13,7 @@ from bot.context import BotContext
 from bot.core.contacts import ContactStatus
 from bot.core.gated import Invite, RemoveContact, Unlock
 from bot.services.contacts import InviteProblem
-from handlers.gate import require_pin
+from handlers.gate import run_gated
 from handlers.sender import Sender, identify
 
 logger = logging.getLogger(__name__)
@@ -33,10 +33,7 @@ async def invite(update: Update, context: BotContext) -> None:
             )
         )
         return
-    action = Invite(int(argument))
-    unlock = await require_pin(sender, context, action)
-    if unlock is not None:
-        await perform_invite(sender, context, action, unlock)
+    await run_gated(sender, context, Invite(int(argument)), perform_invite)
 
 
 async def perform_invite(

@@ -7,6 +7,7 @@ from typing import Any
 
 from bot.context import BotContext
 from bot.core.gated import GatedAction, Unlock
+from handlers.phrases import answer
 from handlers.sender import Sender
 
 # Carries out one kind of gated action once it is unlocked, and replies.
@@ -26,3 +27,20 @@ async def require_pin(sender: Sender, context: BotContext, action: GatedAction) 
         sender.person, [sender.message.message_id, prompt.message_id]
     )
     return None
+
+
+async def run_gated(
+    sender: Sender, context: BotContext, action: GatedAction, perform: Perform
+) -> None:
+    """Refuse a setting out of bounds at once; else ask for the PIN if needed, then perform.
+
+    Out-of-bounds settings are refused before the PIN is asked, so nobody types
+    a PIN for a change that cannot be made.
+    """
+    problem = context.services.checkins.problem_with(action)
+    if problem is not None:
+        await answer(sender, context, problem, lambda _: "")
+        return
+    unlock = await require_pin(sender, context, action)
+    if unlock is not None:
+        await perform(sender, context, action, unlock)

@@ -18,7 +18,7 @@ from bot.core.context import ContextKind
 from bot.core.gated import ClearInstructions, SetInstructions, Unlock
 from bot.i18n import Translator
 from bot.services.lastknown import MAX_INSTRUCTIONS, MAX_TEXT
-from handlers.gate import require_pin
+from handlers.gate import run_gated
 from handlers.sender import Sender, identify
 
 Body = dict[str, str | float | int | None]
@@ -110,9 +110,7 @@ async def instructions(update: Update, context: BotContext) -> None:
         )
         return
     if text.lower() == "off":
-        unlock = await require_pin(sender, context, ClearInstructions())
-        if unlock is not None:
-            await perform_clear_instructions(sender, context, ClearInstructions(), unlock)
+        await run_gated(sender, context, ClearInstructions(), perform_clear_instructions)
         return
     if len(text) > MAX_INSTRUCTIONS:
         await sender.message.reply_text(
@@ -123,10 +121,7 @@ async def instructions(update: Update, context: BotContext) -> None:
             )
         )
         return
-    action = SetInstructions(text)
-    unlock = await require_pin(sender, context, action)
-    if unlock is not None:
-        await perform_set_instructions(sender, context, action, unlock)
+    await run_gated(sender, context, SetInstructions(text), perform_set_instructions)
 
 
 async def perform_set_instructions(

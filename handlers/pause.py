@@ -10,7 +10,7 @@ from telegram.ext import CommandHandler, filters
 from bot.context import BotContext
 from bot.core.gated import Pause, Resume, Unlock
 from bot.durations import DurationError, parse_duration
-from handlers.gate import require_pin
+from handlers.gate import run_gated
 from handlers.phrases import answer, bad_duration
 from handlers.sender import Sender, identify
 
@@ -33,14 +33,7 @@ async def pause(update: Update, context: BotContext) -> None:
     except DurationError:
         await sender.message.reply_text(bad_duration(tr, sender.argument, "/pause 3d"))
         return
-    action = Pause(int(duration.total_seconds()))
-    problem = context.services.checkins.problem_with(action)
-    if problem is not None:
-        await answer(sender, context, problem, lambda _: "")
-        return
-    unlock = await require_pin(sender, context, action)
-    if unlock is not None:
-        await perform_pause(sender, context, action, unlock)
+    await run_gated(sender, context, Pause(int(duration.total_seconds())), perform_pause)
 
 
 async def perform_pause(sender: Sender, context: BotContext, action: Pause, unlock: Unlock) -> None:
@@ -59,9 +52,7 @@ async def resume(update: Update, context: BotContext) -> None:
     sender = await identify(update, context)
     if sender is None:
         return
-    unlock = await require_pin(sender, context, Resume())
-    if unlock is not None:
-        await perform_resume(sender, context, Resume(), unlock)
+    await run_gated(sender, context, Resume(), perform_resume)
 
 
 async def perform_resume(sender: Sender, context: BotContext, _: Resume, unlock: Unlock) -> None:

@@ -29,7 +29,7 @@ from bot.core.context import ContextKind
 from bot.core.gated import GatedAction, PinOff, SetDuress, SetPin, Unlock
 from bot.services.pins import LooseDigits, Verdict
 from handlers import checkin, contacts, discretion, lastknown, pause, plans
-from handlers.gate import Perform, require_pin
+from handlers.gate import Perform, run_gated
 from handlers.sender import Sender, identify
 
 # Handlers in this group run before the default group 0.
@@ -40,10 +40,10 @@ async def set_pin(update: Update, context: BotContext) -> None:
     sender = await identify(update, context)
     if sender is None:
         return
-    action: GatedAction = PinOff() if sender.argument.lower() == "off" else SetPin()
-    unlock = await require_pin(sender, context, action)
-    if unlock is not None:
-        await PERFORM[type(action)](sender, context, action, unlock)
+    if sender.argument.lower() == "off":
+        await run_gated(sender, context, PinOff(), perform_pin_off)
+    else:
+        await run_gated(sender, context, SetPin(), perform_set_pin)
 
 
 async def set_duress(update: Update, context: BotContext) -> None:
@@ -53,9 +53,7 @@ async def set_duress(update: Update, context: BotContext) -> None:
     if not await context.services.pins.is_set(sender.person):
         await sender.message.reply_text(sender.tr("Set a PIN first with /pin."))
         return
-    unlock = await require_pin(sender, context, SetDuress())
-    if unlock is not None:
-        await perform_set_duress(sender, context, SetDuress(), unlock)
+    await run_gated(sender, context, SetDuress(), perform_set_duress)
 
 
 async def perform_set_pin(sender: Sender, context: BotContext, _: SetPin, unlock: Unlock) -> None:

@@ -14,7 +14,6 @@ from telegram.ext import CommandHandler, filters
 
 from bot.context import BotContext
 from bot.core.gated import (
-    GatedAction,
     SetDaily,
     SetGrace,
     SetInterval,
@@ -24,7 +23,7 @@ from bot.core.gated import (
 )
 from bot.durations import DurationError, parse_duration
 from bot.zones import canonical_zone, similar_zones
-from handlers.gate import Perform, require_pin
+from handlers.gate import run_gated
 from handlers.phrases import answer, bad_duration, plan_set, quote
 from handlers.sender import Sender, identify
 
@@ -42,7 +41,7 @@ async def every(update: Update, context: BotContext) -> None:
         except DurationError:
             await sender.message.reply_text(bad_duration(sender.tr, sender.argument, "/every 12h"))
             return
-    await _gate(sender, context, SetInterval(seconds), perform_set_interval)
+    await run_gated(sender, context, SetInterval(seconds), perform_set_interval)
 
 
 async def perform_set_interval(
@@ -78,7 +77,7 @@ async def at(update: Update, context: BotContext) -> None:
             )
             return
         times.append(time(int(match.group(1)), int(match.group(2))))
-    await _gate(sender, context, SetDaily(tuple(sorted(set(times)))), perform_set_daily)
+    await run_gated(sender, context, SetDaily(tuple(sorted(set(times)))), perform_set_daily)
 
 
 async def perform_set_daily(
@@ -114,7 +113,7 @@ async def set_zone(update: Update, context: BotContext) -> None:
             text += " " + tr("Write it as Area/City, e.g. /tz Asia/Ashgabat or /tz Europe/Moscow")
         await sender.message.reply_text(text)
         return
-    await _gate(sender, context, SetZone(zone), perform_set_zone)
+    await run_gated(sender, context, SetZone(zone), perform_set_zone)
 
 
 async def perform_set_zone(
@@ -145,7 +144,7 @@ async def set_grace(update: Update, context: BotContext) -> None:
     except DurationError:
         await sender.message.reply_text(bad_duration(tr, sender.argument, "/grace 30m"))
         return
-    await _gate(sender, context, SetGrace(int(grace.total_seconds())), perform_set_grace)
+    await run_gated(sender, context, SetGrace(int(grace.total_seconds())), perform_set_grace)
 
 
 async def perform_set_grace(
@@ -177,14 +176,14 @@ async def set_reminder(update: Update, context: BotContext) -> None:
         )
         return
     if argument == "off":
-        await _gate(sender, context, SetReminder(None), perform_set_reminder)
+        await run_gated(sender, context, SetReminder(None), perform_set_reminder)
         return
     try:
         before = parse_duration(argument)
     except DurationError:
         await sender.message.reply_text(bad_duration(tr, sender.argument, "/remind 1h"))
         return
-    await _gate(sender, context, SetReminder(int(before.total_seconds())), perform_set_reminder)
+    await run_gated(sender, context, SetReminder(int(before.total_seconds())), perform_set_reminder)
 
 
 async def perform_set_reminder(
@@ -202,17 +201,6 @@ async def perform_set_reminder(
         result,
         lambda _: tr("Reminder set: {before} before each deadline.", before=tr.duration(before)),
     )
-
-
-async def _gate(sender: Sender, context: BotContext, action: GatedAction, perform: Perform) -> None:
-    """Refuse a setting out of bounds at once; else ask for the PIN, then ``perform``."""
-    problem = context.services.checkins.problem_with(action)
-    if problem is not None:
-        await answer(sender, context, problem, lambda _: "")
-        return
-    unlock = await require_pin(sender, context, action)
-    if unlock is not None:
-        await perform(sender, context, action, unlock)
 
 
 def build() -> list[CommandHandler[BotContext, None]]:

@@ -41,6 +41,17 @@ async def activist(bot: RunningBot, name: str = "Azat") -> SimUser:
     return user
 
 
+async def activist_with_two_contacts(bot: RunningBot) -> tuple[SimUser, SimUser, SimUser]:
+    """Return Azat (PIN 2468, duress PIN 1357) and his contacts Dilbar and Merdan."""
+    azat = await activist(bot)
+    dilbar = bot.fake.add_user(first_name="Dilbar")
+    merdan = bot.fake.add_user(first_name="Merdan")
+    await add_contact(azat, dilbar)
+    await add_contact(azat, merdan)
+    await set_pins(azat, "2468", duress="1357")
+    return azat, dilbar, merdan
+
+
 async def under_duress(azat: SimUser) -> None:
     """Check in with the duress PIN: the phone sees an ordinary check-in."""
     assert (await say(azat, "/ok"))["text"] == "🔒 Enter your PIN."
@@ -268,12 +279,7 @@ async def test_a_group_that_removes_the_bot_is_unreachable_for_every_activist_un
 async def test_under_duress_a_contact_found_blocked_is_reported_to_the_others_not_the_phone(
     bot: RunningBot,
 ) -> None:
-    azat = await activist(bot)
-    dilbar = bot.fake.add_user(first_name="Dilbar")
-    merdan = bot.fake.add_user(first_name="Merdan")
-    await add_contact(azat, dilbar)
-    await add_contact(azat, merdan)
-    await set_pins(azat, "2468", duress="1357")
+    azat, dilbar, merdan = await activist_with_two_contacts(bot)
     # Merdan blocked the bot without Telegram telling it (the alert will find out).
     bot.fake.inject_fault("sendMessage", chat_id=merdan.id, kind="blocked", times=5)
     before = len(azat.messages)
@@ -293,12 +299,7 @@ async def test_under_duress_a_contact_found_blocked_is_reported_to_the_others_no
 async def test_under_duress_a_block_is_told_to_the_other_contacts_and_an_unblock_to_nobody(
     bot: RunningBot,
 ) -> None:
-    azat = await activist(bot)
-    dilbar = bot.fake.add_user(first_name="Dilbar")
-    merdan = bot.fake.add_user(first_name="Merdan")
-    await add_contact(azat, dilbar)
-    await add_contact(azat, merdan)
-    await set_pins(azat, "2468", duress="1357")
+    azat, dilbar, merdan = await activist_with_two_contacts(bot)
     await under_duress(azat)
     await dilbar.next_message(timeout=10)
     await merdan.next_message(timeout=10)
