@@ -54,9 +54,10 @@ async def limit(update: Update, context: BotContext) -> None:
         # locations pass on, to update the kept context.
         raise ApplicationHandlerStop
     user = update.effective_user
-    if user is None or edited is not None:
+    if user is None or edited is not None or update.my_chat_member is not None:
         # Edits (a live location moving every few seconds) are not a flood: an
-        # activist sharing their position must never be silenced for it.
+        # activist sharing their position must never be silenced for it. Nor is
+        # Telegram telling us a contact blocked the bot: that must land at once.
         return
     services = context.services
     now = services.clock.now()
