@@ -111,3 +111,17 @@ async def test_a_stranger_flooding_sos_is_still_limited(bot: RunningBot) -> None
     # Updates are handled in order: once the calm user is answered, the flood was too.
     assert (await say(calm, "/help"))["text"].startswith("I watch over you.")
     assert len(bot.fake.calls_to("sendMessage", chat_id=stranger.id)) == LIMIT + 1
+
+
+async def test_a_contact_who_floods_and_then_blocks_the_bot_is_noticed_at_once(
+    bot: RunningBot,
+) -> None:
+    azat = await activist_with_plan(bot)
+    dilbar = bot.fake.add_user(first_name="Dilbar")
+    await add_contact(azat, dilbar)
+    bot.clock.advance(timedelta(minutes=1))
+    for number in range(2 * LIMIT):
+        await dilbar.send(f"message {number}")
+    dilbar.block_bot()
+    notice = await azat.next_message(timeout=10)
+    assert notice["text"].startswith("⚠️ Your contact Dilbar cannot be reached")
