@@ -493,3 +493,58 @@ def test_a_slot_in_the_repeated_autumn_hour_happens_once() -> None:
     second = next_slot(plan, "Europe/Berlin", first)
     assert first == datetime(2026, 10, 25, 0, 30, tzinfo=UTC)
     assert second == datetime(2026, 10, 26, 1, 30, tzinfo=UTC)
+
+
+ZONES = ["UTC", "Asia/Ashgabat", "Pacific/Kiritimati", "America/Adak", "Europe/Berlin"]
+changes = st.lists(
+    st.tuples(
+        st.sampled_from(["every", "at", "zone", "remind", "grace", "tick"]),
+        st.integers(min_value=0, max_value=3 * 3600),
+        st.integers(min_value=0, max_value=10**6),
+    ),
+    max_size=30,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(changes=changes)
+def test_no_sequence_of_setting_changes_without_a_check_in_delays_a_missed_alert(
+    changes: list[tuple[str, int, int]],
+) -> None:
+    """Whatever a captor changes (plan, zone, reminders, grace), the alert still comes.
+
+    Grace may grow only outside a due deadline, which the PIN guards; here every
+    change lands before the deadline or during grace, and grace only grows
+    before the first deadline came, so the alert is due by the original end of
+    grace at the latest.
+    """
+    watch = armed()
+    latest = T0 + 12 * H + 30 * M
+    now = T0
+    alerts: list[datetime] = []
+    for kind, seconds, value in changes:
+        now = min(now + timedelta(seconds=seconds), latest)
+        result = tick(watch, now)
+        watch = result.watch
+        alerts += [e.due_at for e in result.effects if isinstance(e, RaiseAlert)]
+        changed: Transition | Refusal
+        if kind == "every":
+            changed = set_plan(watch, IntervalPlan(15 * M + timedelta(seconds=value)), now, WINDOW)
+        elif kind == "at":
+            slot = time(value % 24, value % 60)
+            changed = set_plan(watch, DailyPlan((slot,)), now, WINDOW)
+        elif kind == "zone":
+            changed = set_zone(watch, ZONES[value % len(ZONES)], now, WINDOW)
+        elif kind == "remind":
+            changed = set_reminders(watch, (timedelta(seconds=value % 7200),), now)
+        elif kind == "grace" and watch.state is WatchState.DUE:
+            changed = set_grace(watch, timedelta(seconds=value % 86400))
+        else:
+            continue
+        if isinstance(changed, Transition):
+            watch = changed.watch
+        assert watch.last_checkin_at is None
+    result = tick(watch, latest)
+    alerts += [e.due_at for e in result.effects if isinstance(e, RaiseAlert)]
+    assert alerts, "a missed deadline was never alerted"
+    assert alerts[0] <= T0 + 12 * H
