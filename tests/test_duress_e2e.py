@@ -55,6 +55,7 @@ class Scenario:
 
 SCENARIOS = [
     Scenario("check in", ("/ok", PIN)),
+    Scenario("the pin typed unasked", (PIN,)),
     Scenario("every", ("/every 24h", PIN)),
     Scenario("at", ("/at 08:00", PIN)),
     Scenario("zone", ("/tz Europe/Berlin", PIN)),

@@ -70,9 +70,13 @@ async def test_with_a_pin_digits_sent_with_no_prompt_open_are_deleted_and_never_
     reply = await send_loose_digits(bot, azat, digits)
     assert reply.startswith("🔒 I deleted that message")
     await nothing_kept_but_words(bot)
-    # Not a check-in, and no alarm either.
+    # Not a check-in; only the duress PIN, typed unasked, raises the alarm.
     assert (await watch_row(bot))["last_checkin_at"] is None
-    assert await incident_rows(bot) == []
+    reasons = [row["reason"] for row in await incident_rows(bot)]
+    assert reasons == (["duress"] if digits == DURESS else [])
+    if digits == DURESS:
+        alarm = (await dilbar.next_message(timeout=10))["text"]
+        assert alarm.startswith("⚠️ POSSIBLE COERCION")
     await alert_quotes_no_digits(bot, dilbar)
 
 
@@ -88,6 +92,9 @@ async def test_with_a_pin_digits_sent_after_the_prompt_expired_are_deleted_and_n
     assert "No PIN was asked for" in reply
     await nothing_kept_but_words(bot)
     assert (await watch_row(bot))["last_checkin_at"] is None
+    if digits == DURESS:
+        alarm = (await dilbar.next_message(timeout=10))["text"]
+        assert alarm.startswith("⚠️ POSSIBLE COERCION")
     await alert_quotes_no_digits(bot, dilbar)
 
 

@@ -174,7 +174,11 @@ class PinService:
             self._on_queued()
 
     async def loose_digits(self, person: Person, text: str) -> LooseDigits:
-        """Decide about digits sent while no prompt is open (or after it expired)."""
+        """Decide about digits sent while no prompt is open (or after it expired).
+
+        A duress PIN typed unasked is still a cry for help: it keeps the alarm
+        going, and the phone sees nothing but what any digits get.
+        """
         if not PIN_LIKE.match(text):
             return LooseDigits.NOT_MINE
         async with self._database.snapshot() as tx:
@@ -182,13 +186,17 @@ class PinService:
             view = await duress.view_of(tx, person.id)
         if record.pin_hash is None:
             return LooseDigits.NOT_MINE
+        digits = text.strip()
+        forced = next((h for h in record.duress_hashes if pin_matches(digits, h)), None)
+        if forced is not None:
+            async with self._database.transaction() as tx:
+                await self._begin(tx, person, forced, self._clock.now())
+            self._on_queued()
         if view is None or view.pin_hash is not None:
             return LooseDigits.DELETE
         # The phone believes there is no PIN, so digits are kept there as any
         # text would be; but a real PIN must never reach the contacts as words.
-        digits = text.strip()
-        known = (record.pin_hash, *record.duress_hashes)
-        if any(pin_matches(digits, stored) for stored in known):
+        if forced is not None or pin_matches(digits, record.pin_hash):
             return LooseDigits.SWALLOW
         return LooseDigits.NOT_MINE
 
