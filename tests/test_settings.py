@@ -274,3 +274,22 @@ def test_protection_settings_are_read(tmp_path: Path) -> None:
     assert security.flood_limit == 5
     bad = write(tmp_path, '[security]\nflood_limit = 0\ndiscreet_delay = "soon"\n')
     assert len(problems_of(bad, ENV)) == 2
+
+
+def test_the_longest_interval_and_grace_are_read(tmp_path: Path) -> None:
+    path = write(tmp_path, '[checkins]\nmax_interval = "3d"\nmax_grace = "2h"\n')
+    checkins = load_settings(path, ENV).checkins
+    assert checkins.max_interval == timedelta(days=3)
+    assert checkins.max_grace == timedelta(hours=2)
+
+
+def test_defaults_outside_their_own_limits_are_refused_together(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        '[checkins]\nmax_interval = "6h"\ndefault_interval = "12h"\n'
+        'max_grace = "10m"\ndefault_grace = "30m"\n',
+    )
+    assert problems_of(path, ENV) == [
+        "[checkins] default_interval must lie between min_interval and max_interval",
+        "[checkins] default_grace must not be longer than max_grace",
+    ]
