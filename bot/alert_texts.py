@@ -32,6 +32,8 @@ class AlertView:
     now: datetime
     # Groups left out of a duress or PIN-failure alert: the activist is a member.
     spared_groups: tuple[str, ...] = ()
+    # Kept messages (and instructions) that could not be opened, left out.
+    unreadable: int = 0
 
 
 def clip(text: str, limit: int) -> str:
@@ -143,6 +145,14 @@ def _render_alert(tr: Translator, view: AlertView, quote_length: int) -> str:
         lines += [_item_line(tr, item, view, quote_length) for item in view.items]
     else:
         lines.append(tr("They left no messages."))
+    if view.unreadable:
+        lines.append(
+            tr.plural(
+                "⚠️ {count} kept message could not be read and is left out.",
+                "⚠️ {count} kept messages could not be read and are left out.",
+                view.unreadable,
+            )
+        )
     location = next((i for i in view.items if i.kind is ContextKind.LOCATION), None)
     if location is not None:
         live_until = location.body.get("live_until")

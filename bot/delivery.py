@@ -126,6 +126,9 @@ class DeliveryWorker:
         # An alert quotes only what is still within the context retention window.
         self._retention = retention
         self._wake = asyncio.Event()
+        # Rows Telegram accepted whose "sent" mark is not written yet: row id ->
+        # (Telegram's message id, when it was sent).
+        self._accepted: dict[int, tuple[int, datetime]] = {}
         # Set by the wiring: deletions due in discreet mode ride on the same loop.
         self.discretion: DiscretionService | None = None
 
@@ -158,16 +161,35 @@ class DeliveryWorker:
     async def deliver_ready(self) -> int:
         """Send every message that is ready now; return how many were attempted."""
         attempted = 0
+        # A row whose "sent" mark cannot be written comes back at once; once per
+        # call is enough (the next round tries again), or a full disk would spin.
+        seen: set[int] = set()
         while True:
             now = self._clock.now()
             async with self._database.snapshot() as tx:
-                batch = await outbox_repository.ready(tx, now, PARALLEL_CHATS)
-            if not batch:
+                ready = await outbox_repository.ready(tx, now, PARALLEL_CHATS)
+            if ready.broken:
+                await self._quarantine(ready.broken)
+            batch = [message for message in ready.messages if message.id not in seen]
+            if not batch and not ready.broken:
                 return attempted
+            seen.update(message.id for message in batch)
             await asyncio.gather(*(self._deliver(message, now) for message in batch))
             attempted += len(batch)
 
+    async def _quarantine(self, broken: list[int]) -> None:
+        """Set aside rows that cannot be opened; logged by id, never content."""
+        async with self._database.transaction() as tx:
+            for message_id in broken:
+                await outbox_repository.quarantine(tx, message_id)
+        for message_id in broken:
+            logger.error("outbox row %s cannot be opened; quarantined", message_id)
+
     async def _deliver(self, message: OutboxMessage, now: datetime) -> None:
+        if message.id in self._accepted:
+            # Telegram has it already; only the mark is missing.
+            await self._mark_sent(message.id)
+            return
         try:
             outgoing = await self._render(message, now)
         except _Superseded as skipped:
@@ -205,8 +227,24 @@ class DeliveryWorker:
         except (NetworkError, TelegramError) as error:
             await self._retry(message, now + backoff(message.attempts), type(error).__name__)
         else:
+            self._accepted[message.id] = (message_id, self._clock.now())
+            await self._mark_sent(message.id)
+
+    async def _mark_sent(self, row_id: int) -> None:
+        """Write down a send Telegram accepted; keep it in memory until that succeeds.
+
+        A full disk or a locked database must not turn one alert into a stream:
+        while the mark cannot be written, the row is never sent again by this
+        process (a crash meanwhile repeats it once, as at-least-once allows).
+        """
+        message_id, sent_at = self._accepted[row_id]
+        try:
             async with self._database.transaction() as tx:
-                await outbox_repository.mark_sent(tx, message.id, message_id, self._clock.now())
+                await outbox_repository.mark_sent(tx, row_id, message_id, sent_at)
+        except Exception:
+            logger.warning("outbox row %s was sent but cannot be marked yet; retrying", row_id)
+            return
+        del self._accepted[row_id]
 
     async def _must_spare(self, message: OutboxMessage) -> bool:
         """Skip the row if it is a silent alert to a group the activist is in; ``True`` if so.
@@ -403,9 +441,11 @@ class DeliveryWorker:
             raise _Superseded("the alert was taken or closed")
         watch = await watch_repository.load(tx, message.person_id)
         settings = self._alerts
-        items = await context_repository.recent(
+        # An item that cannot be opened is left out and counted, never fatal.
+        recent = await context_repository.recent_counted(
             tx, message.person_id, now - self._retention, settings.quoted_messages
         )
+        instructions, broken = await context_repository.instructions_of(tx, message.person_id)
         contacts = await contact_repository.contacts_of(tx, message.person_id)
         spared = [c for c in contacts if is_spared(c, incident.reason)]
         spared_ids = {c.id for c in spared}
@@ -424,13 +464,14 @@ class DeliveryWorker:
             zone=zone,
             incident=incident,
             last_checkin_at=None if watch is None else watch.last_checkin_at,
-            items=items,
-            instructions=await context_repository.load_instructions(tx, message.person_id),
+            items=recent.items,
+            instructions=instructions,
             others_alerted=max(0, len(alerted) - 1),
             acknowledged_by=None if taker is None else taker.display_name,
             repeat=repeat,
             now=now,
             spared_groups=tuple(c.display_name for c in spared if c.status is ContactStatus.ACTIVE),
+            unreadable=recent.unreadable + int(broken),
         )
         markup = None
         if incident.is_active:

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 from datetime import datetime
 
 from bot.core.contacts import Contact, ContactStatus, Invite
+from bot.crypto import SealBrokenError
 from storage import sealing
 from storage.database import Transaction
 from storage.timestamps import from_db, to_db
+
+logger = logging.getLogger(__name__)
 
 
 def _invite(row: sqlite3.Row) -> Invite:
@@ -24,14 +28,26 @@ def _invite(row: sqlite3.Row) -> Invite:
     )
 
 
-def _contact(tx: Transaction, row: sqlite3.Row) -> Contact:
+def _name(tx: Transaction, row: sqlite3.Row) -> str:
+    """Return the contact's name; "?" (logged by id) if it cannot be opened.
+
+    A damaged name must never stop an alert to this contact or the others.
+    """
     person_id, chat_id = int(row["person_id"]), int(row["chat_id"])
+    try:
+        return tx.unseal(row["display_name"], sealing.contact_name(person_id, chat_id))
+    except SealBrokenError:
+        logger.error("the name of contact %s cannot be opened", row["id"])
+        return "?"
+
+
+def _contact(tx: Transaction, row: sqlite3.Row) -> Contact:
     return Contact(
         id=int(row["id"]),
         person_id=int(row["person_id"]),
         chat_id=int(row["chat_id"]),
         is_group=row["chat_type"] == "group",
-        display_name=tx.unseal(row["display_name"], sealing.contact_name(person_id, chat_id)),
+        display_name=_name(tx, row),
         language=str(row["language"]),
         tier=int(row["tier"]),
         status=ContactStatus(row["status"]),

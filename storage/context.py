@@ -1,24 +1,49 @@
-"""Store last-known context items and standing emergency instructions."""
+"""Store last-known context items and standing emergency instructions.
+
+An item or instructions that cannot be opened (a damaged row, a row sealed
+under another key) are left out and logged by id, never raised: one unreadable
+value must not stop an alert about the person (invariant 1). The readers that
+build alerts learn how many were left out, so the alert can say so.
+"""
 
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 
 from bot.core.context import ContextItem, ContextKind
+from bot.crypto import SealBrokenError
 from storage import sealing
 from storage.database import Transaction
 from storage.timestamps import from_db, to_db
 
+logger = logging.getLogger(__name__)
 
-def _item(tx: Transaction, row: sqlite3.Row) -> ContextItem:
+
+@dataclass(frozen=True)
+class Recent:
+    """The readable items, newest first, and how many could not be opened."""
+
+    items: list[ContextItem]
+    unreadable: int = 0
+
+
+def _item(tx: Transaction, row: sqlite3.Row) -> ContextItem | None:
+    """Return the item of ``row``, or ``None`` (logged by id) if it cannot be opened."""
     identity = sealing.context_body(int(row["person_id"]), int(row["telegram_message_id"]))
+    try:
+        body = json.loads(tx.unseal(row["body"], identity))
+    except (SealBrokenError, ValueError):
+        logger.error("context item %s cannot be opened; it is left out", row["id"])
+        return None
     return ContextItem(
         telegram_message_id=int(row["telegram_message_id"]),
         kind=ContextKind(row["kind"]),
-        body=json.loads(tx.unseal(row["body"], identity)),
+        body=body,
         created_at=from_db(row["created_at"]),
         updated_at=from_db(row["updated_at"]),
     )
@@ -60,13 +85,20 @@ async def prune(tx: Transaction, person_id: int, keep: int, oldest: datetime) ->
 
 
 async def recent(tx: Transaction, person_id: int, since: datetime, limit: int) -> list[ContextItem]:
-    """Return up to ``limit`` items touched since ``since``, newest first."""
+    """Return up to ``limit`` readable items touched since ``since``, newest first."""
+    return (await recent_counted(tx, person_id, since, limit)).items
+
+
+async def recent_counted(tx: Transaction, person_id: int, since: datetime, limit: int) -> Recent:
+    """Return the last ``limit`` items touched since ``since``; count those unreadable."""
     rows = await tx.fetch_all(
         "SELECT * FROM context_items WHERE person_id = ? AND updated_at >= ? "
         "ORDER BY updated_at DESC, id DESC LIMIT ?",
         (person_id, to_db(since), limit),
     )
-    return [_item(tx, row) for row in rows]
+    items = [_item(tx, row) for row in rows]
+    readable = [i for i in items if i is not None]
+    return Recent(readable, len(items) - len(readable))
 
 
 async def set_instructions(tx: Transaction, person_id: int, text: str, now: datetime) -> None:
@@ -85,19 +117,31 @@ async def clear_instructions(tx: Transaction, person_id: int) -> bool:
 
 
 async def load_instructions(tx: Transaction, person_id: int) -> str | None:
-    """Return the person's instructions, if any."""
+    """Return the person's instructions, if any (and if they can be opened)."""
+    return (await instructions_of(tx, person_id))[0]
+
+
+async def instructions_of(tx: Transaction, person_id: int) -> tuple[str | None, bool]:
+    """Return the instructions (``None`` if none or unreadable) and whether they are unreadable."""
     row = await tx.fetch_one("SELECT body FROM instructions WHERE person_id = ?", (person_id,))
-    return None if row is None else tx.unseal(row["body"], sealing.instructions_body(person_id))
+    if row is None:
+        return None, False
+    try:
+        return tx.unseal(row["body"], sealing.instructions_body(person_id)), False
+    except SealBrokenError:
+        logger.error("the instructions of person %s cannot be opened; left out", person_id)
+        return None, True
 
 
 async def latest_location(tx: Transaction, person_id: int, since: datetime) -> ContextItem | None:
-    """Return the most recently updated location item touched since ``since``."""
-    row = await tx.fetch_one(
+    """Return the most recently updated readable location item touched since ``since``."""
+    rows = await tx.fetch_all(
         "SELECT * FROM context_items WHERE person_id = ? AND kind = 'location' "
-        "AND updated_at >= ? ORDER BY updated_at DESC, id DESC LIMIT 1",
+        "AND updated_at >= ? ORDER BY updated_at DESC, id DESC LIMIT 5",
         (person_id, to_db(since)),
     )
-    return None if row is None else _item(tx, row)
+    readable = (_item(tx, row) for row in rows)
+    return next((item for item in readable if item is not None), None)
 
 
 async def forget_all(tx: Transaction, person_id: int) -> None:

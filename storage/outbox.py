@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 
 from bot.core.outbox import OutboxKind, OutboxMessage
+from bot.crypto import SealBrokenError
 from storage import sealing
 from storage.database import Transaction
 from storage.timestamps import from_db, to_db
@@ -71,27 +73,49 @@ async def add(
     )
 
 
-async def ready(tx: Transaction, now: datetime, limit: int) -> list[OutboxMessage]:
-    """Return up to ``limit`` pending messages ready by ``now``, most urgent first,
-    at most one per chat (so one chat's messages keep their order), none whose
-    predecessor is still pending."""
+@dataclass(frozen=True)
+class Ready:
+    """Rows ready to send, and rows that cannot be opened (to be quarantined)."""
+
+    messages: list[OutboxMessage]
+    broken: list[int]
+
+
+async def ready(tx: Transaction, now: datetime, limit: int) -> Ready:
+    """Return up to ``limit`` pending messages ready by ``now``, most urgent first.
+
+    Only the oldest pending row of each chat is a candidate: a chat's rows go
+    out strictly in order, and a row waiting for a retry holds its whole chat
+    (an all-clear never overtakes the alert it clears). A row whose payload
+    cannot be opened is returned in ``broken`` instead, never raised: one
+    damaged row must not stop delivery to everyone else.
+    """
     rows = await tx.fetch_all(
         "SELECT * FROM outbox AS o WHERE status = 'pending' AND next_attempt_at <= ? "
+        "AND NOT EXISTS (SELECT 1 FROM outbox AS e "
+        "WHERE e.chat_id = o.chat_id AND e.status = 'pending' AND e.id < o.id) "
         "AND (after_id IS NULL OR NOT EXISTS "
         "(SELECT 1 FROM outbox AS p WHERE p.id = o.after_id AND p.status = 'pending')) "
         "ORDER BY priority, next_attempt_at, id LIMIT ?",
-        (to_db(now), limit * 4),
+        (to_db(now), limit),
     )
     chosen: list[OutboxMessage] = []
-    chats: set[int] = set()
+    broken: list[int] = []
     for row in rows:
-        message = _message(tx, row)
-        if message.chat_id not in chats:
-            chats.add(message.chat_id)
-            chosen.append(message)
-        if len(chosen) == limit:
-            break
-    return chosen
+        try:
+            chosen.append(_message(tx, row))
+        except (SealBrokenError, ValueError):
+            broken.append(int(row["id"]))
+    return Ready(chosen, broken)
+
+
+async def quarantine(tx: Transaction, message_id: int) -> None:
+    """Set aside a row that cannot be opened, so it never blocks its chat again."""
+    await tx.execute(
+        "UPDATE outbox SET status = 'failed', last_error = 'quarantined: cannot be opened' "
+        "WHERE id = ? AND status = 'pending'",
+        (message_id,),
+    )
 
 
 async def mark_sent(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -38,7 +39,10 @@ class Harness:
     person: Person
 
     async def queue(
-        self, kind: OutboxKind = OutboxKind.REMIND, priority: int = PRIORITY_NOTICE
+        self,
+        kind: OutboxKind = OutboxKind.REMIND,
+        priority: int = PRIORITY_NOTICE,
+        chat_id: int | None = None,
     ) -> int:
         payload = {"deadline_at": (T0 + timedelta(hours=1)).isoformat()}
         if kind is OutboxKind.PROMPT:
@@ -47,7 +51,7 @@ class Harness:
             return await outbox_repository.add(
                 tx,
                 person_id=self.person.id,
-                chat_id=self.user.id,
+                chat_id=chat_id or self.user.id,
                 kind=kind,
                 priority=priority,
                 payload=payload,
@@ -89,14 +93,76 @@ async def test_a_row_is_marked_sent_with_the_message_id_telegram_returned(harnes
     assert message["text"].startswith("⏰ Reminder")
 
 
-async def test_more_urgent_rows_go_first(harness: Harness) -> None:
+async def test_more_urgent_rows_go_first_across_chats(harness: Harness) -> None:
+    other = harness.fake.add_user()
+    await other.send("/start")
+    await harness.queue(OutboxKind.REMIND, PRIORITY_NOTICE)
+    await harness.queue(OutboxKind.PROMPT, PRIORITY_PROMPT, chat_id=other.id)
+    await harness.worker.deliver_ready()
+    sends = [c.params["chat_id"] for c in harness.fake.calls_to("sendMessage")]
+    assert sends == [other.id, harness.user.id]
+
+
+async def test_one_chats_rows_go_out_in_the_order_they_were_queued(harness: Harness) -> None:
     await harness.queue(OutboxKind.REMIND, PRIORITY_NOTICE)
     await harness.queue(OutboxKind.PROMPT, PRIORITY_PROMPT)
     await harness.worker.deliver_ready()
     first = await harness.user.next_message()
     second = await harness.user.next_message()
-    assert first["text"].startswith("⚠️")
-    assert second["text"].startswith("⏰")
+    assert first["text"].startswith("⏰")
+    assert second["text"].startswith("⚠️")
+
+
+async def test_a_row_waiting_for_a_retry_holds_its_whole_chat(harness: Harness) -> None:
+    harness.fake.inject_fault("sendMessage", chat_id=harness.user.id, kind="bad_gateway")
+    first = await harness.queue(OutboxKind.PROMPT, PRIORITY_PROMPT)
+    second = await harness.queue(OutboxKind.REMIND, PRIORITY_NOTICE)
+    await harness.worker.deliver_ready()
+    assert (await harness.row(first))["status"] == "pending"
+    assert (await harness.row(second))["status"] == "pending"
+    harness.clock.advance(timedelta(seconds=2))
+    await harness.worker.deliver_ready()
+    assert (await harness.user.next_message())["text"].startswith("⚠️")
+    assert (await harness.user.next_message())["text"].startswith("⏰")
+
+
+async def test_a_row_that_cannot_be_opened_is_quarantined_and_never_blocks_its_chat(
+    harness: Harness,
+) -> None:
+    broken = await harness.queue()
+    await harness.queue(OutboxKind.PROMPT, PRIORITY_PROMPT)
+    async with harness.database.transaction() as tx:
+        # Another row's sealed payload: the identity binding refuses it here.
+        await tx.execute("UPDATE outbox SET payload = 'v1.AAAA' WHERE id = ?", (broken,))
+    await harness.worker.deliver_ready()
+    row = await harness.row(broken)
+    assert row["status"] == "failed"
+    assert row["last_error"] == "quarantined: cannot be opened"
+    assert (await harness.user.next_message())["text"].startswith("⚠️")
+
+
+async def test_a_send_whose_mark_cannot_be_written_is_never_sent_twice(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_mark = outbox_repository.mark_sent
+    failures = {"left": 3}
+
+    async def full_disk(*args: Any, **kwargs: Any) -> None:
+        if failures["left"]:
+            failures["left"] -= 1
+            raise sqlite3.OperationalError("database or disk is full")
+        await real_mark(*args, **kwargs)
+
+    monkeypatch.setattr(outbox_repository, "mark_sent", full_disk)
+    row_id = await harness.queue()
+    for _ in range(3):
+        await harness.worker.deliver_ready()
+        harness.clock.advance(timedelta(seconds=5))
+    assert (await harness.row(row_id))["status"] == "pending"
+    await harness.worker.deliver_ready()
+    row = await harness.row(row_id)
+    assert row["status"] == "sent"
+    assert len(harness.fake.calls_to("sendMessage", chat_id=harness.user.id)) == 1
 
 
 async def test_retry_after_is_honoured_to_the_second(harness: Harness) -> None:
