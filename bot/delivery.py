@@ -129,6 +129,7 @@ class DeliveryWorker:
         # Rows Telegram accepted whose "sent" mark is not written yet: row id ->
         # (Telegram's message id, when it was sent).
         self._accepted: dict[int, tuple[int, datetime]] = {}
+        self._stop: asyncio.Event | None = None
         # Set by the wiring: deletions due in discreet mode ride on the same loop.
         self.discretion: DiscretionService | None = None
 
@@ -137,7 +138,12 @@ class DeliveryWorker:
         self._wake.set()
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Deliver until ``stop`` is set, waking on new rows or every poll interval."""
+        """Deliver until ``stop`` is set, waking on new rows or every poll interval.
+
+        Stopping does not wait for the outbox to drain: sends in flight finish,
+        the rest stays queued for the next start (``docker stop`` waits 10 s).
+        """
+        self._stop = stop
         while not stop.is_set():
             # Clear before draining: a row queued while we drain sets it again.
             self._wake.clear()
@@ -164,7 +170,7 @@ class DeliveryWorker:
         # A row whose "sent" mark cannot be written comes back at once; once per
         # call is enough (the next round tries again), or a full disk would spin.
         seen: set[int] = set()
-        while True:
+        while self._stop is None or not self._stop.is_set():
             now = self._clock.now()
             async with self._database.snapshot() as tx:
                 ready = await outbox_repository.ready(tx, now, PARALLEL_CHATS)
@@ -176,6 +182,7 @@ class DeliveryWorker:
             seen.update(message.id for message in batch)
             await asyncio.gather(*(self._deliver(message, now) for message in batch))
             attempted += len(batch)
+        return attempted
 
     async def _quarantine(self, broken: list[int]) -> None:
         """Set aside rows that cannot be opened; logged by id, never content."""

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from bot.core.contacts import Contact, ContactStatus, Invite
 from bot.crypto import SealBrokenError
-from storage import sealing
+from storage import outbox, sealing
 from storage.database import Transaction
 from storage.timestamps import from_db, to_db
 
@@ -219,7 +219,4 @@ async def move_chat(tx: Transaction, old_chat_id: int, new_chat_id: int) -> None
                 contact.id,
             ),
         )
-    await tx.execute(
-        "UPDATE outbox SET chat_id = ? WHERE chat_id = ? AND status = 'pending'",
-        (new_chat_id, old_chat_id),
-    )
+    await outbox.move_chat(tx, old_chat_id, new_chat_id)

@@ -15,8 +15,19 @@ from storage.database import Transaction
 from storage.timestamps import from_db, to_db
 
 
+def _payload(tx: Transaction, row: sqlite3.Row) -> str:
+    """Open a row's payload, bound to the row and its chat (or, if older, to person and kind)."""
+    person_id, kind = int(row["person_id"]), str(row["kind"])
+    try:
+        return tx.unseal(
+            row["payload"],
+            sealing.outbox_payload(int(row["id"]), int(row["chat_id"]), person_id, kind),
+        )
+    except SealBrokenError:
+        return tx.unseal(row["payload"], sealing.legacy_outbox_payload(person_id, kind))
+
+
 def _message(tx: Transaction, row: sqlite3.Row) -> OutboxMessage:
-    identity = sealing.outbox_payload(int(row["person_id"]), str(row["kind"]))
     return OutboxMessage(
         id=int(row["id"]),
         person_id=int(row["person_id"]),
@@ -26,7 +37,7 @@ def _message(tx: Transaction, row: sqlite3.Row) -> OutboxMessage:
         chat_id=int(row["chat_id"]),
         kind=OutboxKind(row["kind"]),
         priority=int(row["priority"]),
-        payload=json.loads(tx.unseal(row["payload"], identity)),
+        payload=json.loads(_payload(tx, row)),
         attempts=int(row["attempts"]),
         created_at=from_db(row["created_at"]),
     )
@@ -51,10 +62,10 @@ async def add(
     ``after_id``: the row that must be sent (or have failed) before this one,
     so an alert's location never arrives before the alert itself.
     """
-    return await tx.insert(
+    row_id = await tx.insert(
         "INSERT INTO outbox (person_id, incident_id, contact_id, drill_id, after_id, chat_id, "
         "kind, priority, payload, created_at, next_attempt_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, '', ?, ?)",
         (
             person_id,
             incident_id,
@@ -64,13 +75,37 @@ async def add(
             chat_id,
             kind.value,
             priority,
-            tx.seal(
-                json.dumps(dict(payload), sort_keys=True), sealing.outbox_payload(person_id, kind)
-            ),
             to_db(now),
             to_db(now),
         ),
     )
+    # Sealed once the row has its id, in the same transaction: the payload is
+    # bound to this row and its chat, so it cannot be moved to another.
+    identity = sealing.outbox_payload(row_id, chat_id, person_id, kind.value)
+    await tx.execute(
+        "UPDATE outbox SET payload = ? WHERE id = ?",
+        (tx.seal(json.dumps(dict(payload), sort_keys=True), identity), row_id),
+    )
+    return row_id
+
+
+async def move_chat(tx: Transaction, old_chat_id: int, new_chat_id: int) -> None:
+    """Send the pending rows of a chat to the chat it became, sealed anew for it."""
+    rows = await tx.fetch_all(
+        "SELECT * FROM outbox WHERE chat_id = ? AND status = 'pending'", (old_chat_id,)
+    )
+    for row in rows:
+        try:
+            plaintext = _payload(tx, row)
+        except SealBrokenError:
+            continue  # quarantined when it comes up; nothing to carry over
+        identity = sealing.outbox_payload(
+            int(row["id"]), new_chat_id, int(row["person_id"]), str(row["kind"])
+        )
+        await tx.execute(
+            "UPDATE outbox SET chat_id = ?, payload = ? WHERE id = ?",
+            (new_chat_id, tx.seal(plaintext, identity), int(row["id"])),
+        )
 
 
 @dataclass(frozen=True)

@@ -39,7 +39,13 @@ def prompt_pending(person_id: int) -> str:
     return f"pin_prompts.pending:{person_id}"
 
 
-def outbox_payload(person_id: int, kind: str) -> str:
+def outbox_payload(row_id: int, chat_id: int, person_id: int, kind: str) -> str:
+    """Bind a queued message to its own row and chat: no payload can stand in for another."""
+    return f"outbox.payload:{row_id}:{chat_id}:{person_id}:{kind}"
+
+
+def legacy_outbox_payload(person_id: int, kind: str) -> str:
+    """The binding of rows queued before payloads were bound to their row (read only)."""
     return f"outbox.payload:{person_id}:{kind}"
 
 
@@ -49,6 +55,26 @@ class SealedColumn:
     column: str
     key: str
     identity: Callable[[sqlite3.Row], str]
+    # An older binding still found in rows written before it changed.
+    legacy: Callable[[sqlite3.Row], str] | None = None
+
+
+def _outbox_identity(row: sqlite3.Row) -> str:
+    return outbox_payload(int(row["id"]), int(row["chat_id"]), int(row["person_id"]), row["kind"])
+
+
+def _legacy_outbox_identity(row: sqlite3.Row) -> str:
+    return legacy_outbox_payload(int(row["person_id"]), str(row["kind"]))
+
+
+def open_value(sealer: Sealer, value: str, spec: SealedColumn, row: sqlite3.Row) -> str:
+    """Open a sealed value of ``row``, under its binding or else its legacy one."""
+    try:
+        return sealer.open(value, spec.identity(row))
+    except SealBrokenError:
+        if spec.legacy is None:
+            raise
+        return sealer.open(value, spec.legacy(row))
 
 
 SEALED_COLUMNS = (
@@ -71,9 +97,7 @@ SEALED_COLUMNS = (
     SealedColumn(
         "pin_prompts", "pending", "person_id", lambda r: prompt_pending(int(r["person_id"]))
     ),
-    SealedColumn(
-        "outbox", "payload", "id", lambda r: outbox_payload(int(r["person_id"]), str(r["kind"]))
-    ),
+    SealedColumn("outbox", "payload", "id", _outbox_identity, legacy=_legacy_outbox_identity),
 )
 
 
@@ -107,7 +131,7 @@ async def reseal_all(tx: Transaction, old: Sealer | None, new: Sealer) -> int:
             if Sealer.is_sealed(value):
                 if old is None:
                     raise SealBrokenError(f"{spec.table}.{spec.column} is sealed under another key")
-                plaintext = old.open(value, identity)
+                plaintext = open_value(old, value, spec, row)
             else:
                 plaintext = str(value)
             await tx.execute(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 import sqlite3
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -20,6 +22,7 @@ from bot.delivery import DeliveryWorker
 from bot.i18n import Translations
 from bot.services.people import PeopleService
 from storage import outbox as outbox_repository
+from storage import sealing
 from storage.database import Database
 from storage.migrations import apply_migrations
 from tests.conftest import TEST_TOKEN, query
@@ -222,3 +225,51 @@ async def test_a_chat_that_blocked_the_bot_fails_permanently_with_the_reason(
     assert "blocked" in row["last_error"].lower()
     harness.clock.advance(timedelta(hours=1))
     assert await harness.worker.deliver_ready() == 0
+
+
+async def test_two_payloads_of_one_person_swapped_are_refused_not_sent(harness: Harness) -> None:
+    first = await harness.queue()
+    second = await harness.queue()
+    async with harness.database.transaction() as tx:
+        # Each payload is bound to its own row: swapped, neither opens.
+        rows = await tx.fetch_all("SELECT id, payload FROM outbox ORDER BY id")
+        payloads = {int(row["id"]): str(row["payload"]) for row in rows}
+        for row_id, other in ((first, second), (second, first)):
+            await tx.execute(
+                "UPDATE outbox SET payload = ? WHERE id = ?", (payloads[other], row_id)
+            )
+    await harness.worker.deliver_ready()
+    for row_id in (first, second):
+        assert (await harness.row(row_id))["last_error"] == "quarantined: cannot be opened"
+    assert harness.fake.calls_to("sendMessage", chat_id=harness.user.id) == []
+
+
+async def test_a_row_queued_before_payloads_were_bound_to_their_row_still_goes_out(
+    harness: Harness,
+) -> None:
+    row_id = await harness.queue()
+    payload = json.dumps({"deadline_at": (T0 + timedelta(hours=1)).isoformat()}, sort_keys=True)
+    async with harness.database.transaction() as tx:
+        legacy = tx.seal(payload, sealing.legacy_outbox_payload(harness.person.id, "remind"))
+        await tx.execute("UPDATE outbox SET payload = ? WHERE id = ?", (legacy, row_id))
+    await harness.worker.deliver_ready()
+    assert (await harness.row(row_id))["status"] == "sent"
+
+
+async def test_stopping_leaves_the_backlog_queued_instead_of_draining_it(
+    harness: Harness,
+) -> None:
+    # One chat, slow answers: draining 30 rows would take 30 round trips.
+    for _ in range(30):
+        await harness.queue()
+    harness.fake.inject_fault(
+        "sendMessage", chat_id=harness.user.id, kind="slow", delay=0.1, times=30
+    )
+    stop = asyncio.Event()
+    running = asyncio.create_task(harness.worker.run(stop))
+    await harness.user.next_message(timeout=10)
+    stop.set()
+    await asyncio.wait_for(running, timeout=10)
+    rows = await query(harness.database.path, "SELECT status FROM outbox")
+    pending = [row for row in rows if row["status"] == "pending"]
+    assert len(pending) >= 25
