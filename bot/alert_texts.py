@@ -184,7 +184,17 @@ def _render_alert(tr: Translator, view: AlertView, quote_length: int) -> str:
         )
         for group in view.spared_groups
     ]
-    if view.acknowledged_by is not None:
+    if incident.closed_at is not None:
+        # Sent late (after a Telegram error): the all-clear rides along, never after.
+        lines += [
+            "",
+            tr(
+                "✅ Update: {name} checked in at {when}. All clear.",
+                name=view.name,
+                when=tr.moment(incident.closed_at, view.zone),
+            ),
+        ]
+    elif view.acknowledged_by is not None:
         lines.append(tr("🙋 {contact} is already taking care of it.", contact=view.acknowledged_by))
     else:
         lines.append(

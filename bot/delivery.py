@@ -96,6 +96,9 @@ class Outgoing:
     voice: str | None = None
     markup: InlineKeyboardMarkup | ReplyKeyboardMarkup | None = None
     protect: bool = False
+    # An alert that already carries the all-clear of its closed incident: once
+    # sent, the separate all-clear to the same chat is not needed.
+    carries_all_clear: bool = False
 
 
 class _Superseded(Exception):
@@ -130,6 +133,8 @@ class DeliveryWorker:
         # (Telegram's message id, when it was sent).
         self._accepted: dict[int, tuple[int, datetime]] = {}
         self._stop: asyncio.Event | None = None
+        # Sent alerts that carried their incident's all-clear (see Outgoing).
+        self._carried: set[int] = set()
         # Set by the wiring: deletions due in discreet mode ride on the same loop.
         self.discretion: DiscretionService | None = None
 
@@ -235,6 +240,8 @@ class DeliveryWorker:
             await self._retry(message, now + backoff(message.attempts), type(error).__name__)
         else:
             self._accepted[message.id] = (message_id, self._clock.now())
+            if outgoing.carries_all_clear:
+                self._carried.add(message.id)
             await self._mark_sent(message.id)
 
     async def _mark_sent(self, row_id: int) -> None:
@@ -248,10 +255,13 @@ class DeliveryWorker:
         try:
             async with self._database.transaction() as tx:
                 await outbox_repository.mark_sent(tx, row_id, message_id, sent_at)
+                if row_id in self._carried:
+                    await outbox_repository.drop_all_clear_carried_by(tx, row_id)
         except Exception:
             logger.warning("outbox row %s was sent but cannot be marked yet; retrying", row_id)
             return
         del self._accepted[row_id]
+        self._carried.discard(row_id)
 
     async def _must_spare(self, message: OutboxMessage) -> bool:
         """Skip the row if it is a silent alert to a group the activist is in; ``True`` if so.
@@ -487,5 +497,8 @@ class DeliveryWorker:
             )
             markup = InlineKeyboardMarkup([[button]])
         return Outgoing(
-            text=render_alert(tr, view, settings.quote_length), markup=markup, protect=True
+            text=render_alert(tr, view, settings.quote_length),
+            markup=markup,
+            protect=True,
+            carries_all_clear=incident.closed_at is not None,
         )

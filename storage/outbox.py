@@ -164,6 +164,16 @@ async def mark_sent(
     )
 
 
+async def drop_all_clear_carried_by(tx: Transaction, alert_id: int) -> None:
+    """Drop the pending all-clear that the sent alert ``alert_id`` already carried."""
+    await tx.execute(
+        "UPDATE outbox SET status = 'failed', last_error = 'superseded: sent with the alert' "
+        "WHERE status = 'pending' AND kind = 'all_clear' AND (incident_id, contact_id) = "
+        "(SELECT incident_id, contact_id FROM outbox WHERE id = ?)",
+        (alert_id,),
+    )
+
+
 async def retry_later(tx: Transaction, message_id: int, at: datetime, error: str) -> None:
     """Count a failed attempt and try again at ``at``."""
     await tx.execute(

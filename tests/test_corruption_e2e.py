@@ -1,4 +1,4 @@
-"""Damaged rows never silence anyone: an unreadable value is left out, never fatal.
+"""Damaged rows and Telegram errors never silence anyone, nor tell things out of order.
 
 Reproductions of the security review's H4: one context item, the instructions
 or a contact's name that cannot be opened (sealed for another row, or under
@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from storage.database import Database
+from tests.conditions import eventually
 from tests.conftest import RunningBot, make_settings, query, run_bot
 from tests.fake_clock import FakeClock
 from tests.fake_telegram import FakeTelegram
@@ -85,3 +86,30 @@ async def test_unreadable_instructions_and_name_never_stop_a_missed_deadline_ale
     assert "⚠️ 1 kept message could not be read and is left out." in alert
     rows = await query(bot, "SELECT reason FROM incidents")
     assert [row["reason"] for row in rows] == ["missed"]
+
+
+async def test_an_alert_delayed_by_an_error_carries_its_all_clear_and_is_never_overtaken(
+    bot: RunningBot,
+) -> None:
+    azat = await activist_with_plan(bot)
+    dilbar = bot.fake.add_user(first_name="Dilbar")
+    await add_contact(azat, dilbar)
+    bot.fake.inject_fault("sendMessage", chat_id=dilbar.id, kind="bad_gateway")
+    await say(azat, "/sos")
+    await eventually(lambda: _failed_once(bot, dilbar.id), what="the SOS to Dilbar failing once")
+    assert (await say(azat, "/ok"))["text"].startswith("✅ Checked in.")
+    bot.clock.advance(timedelta(seconds=3))
+    alert = (await dilbar.next_message(timeout=10))["text"]
+    assert alert.startswith("🆘 SOS from Azat.")
+    assert "✅ Update: Azat checked in at" in alert
+    await eventually(lambda: _nothing_pending(bot), what="an empty outbox")
+    assert [m.data["text"] for m in dilbar.messages][-1] == alert
+
+
+async def _failed_once(bot: RunningBot, chat_id: int) -> bool:
+    return any(c.status != 200 for c in bot.fake.calls_to("sendMessage", chat_id=chat_id))
+
+
+async def _nothing_pending(bot: RunningBot) -> bool:
+    rows = await query(bot, "SELECT count(*) AS n FROM outbox WHERE status = 'pending'")
+    return rows[0]["n"] == 0
