@@ -144,6 +144,31 @@ async def latest_location(tx: Transaction, person_id: int, since: datetime) -> C
     return next((item for item in readable if item is not None), None)
 
 
+async def recent_media(
+    tx: Transaction, person_id: int, since: datetime, scan: int, limit: int
+) -> list[ContextItem]:
+    """Return up to ``limit`` readable photos and voice notes, newest first.
+
+    Only the last ``scan`` items touched since ``since`` are looked at (as
+    :func:`recent` would return them), and only their photos and voice notes
+    are opened.
+    """
+    rows = await tx.fetch_all(
+        "SELECT * FROM (SELECT * FROM context_items WHERE person_id = ? AND updated_at >= ? "
+        "ORDER BY updated_at DESC, id DESC LIMIT ?) "
+        "WHERE kind IN ('photo', 'voice') ORDER BY updated_at DESC, id DESC",
+        (person_id, to_db(since), scan),
+    )
+    found: list[ContextItem] = []
+    for row in rows:
+        if len(found) == limit:
+            break
+        opened = _item(tx, row)
+        if opened is not None:
+            found.append(opened)
+    return found
+
+
 async def forget_all(tx: Transaction, person_id: int) -> None:
     """Delete every context item and the instructions of the person."""
     await tx.execute("DELETE FROM context_items WHERE person_id = ?", (person_id,))

@@ -51,6 +51,23 @@ class Transaction:
             raise StorageError("the database was opened without the encryption key")
         return self._sealer
 
+    @asynccontextmanager
+    async def savepoint(self) -> AsyncIterator[None]:
+        """Run a part of this transaction that may fail alone.
+
+        On an exception the part's statements are undone and the exception
+        goes on; the rest of the transaction stays and may still commit. Parts
+        may nest (SQLite names the innermost savepoint of a name).
+        """
+        await self.execute("SAVEPOINT part")
+        try:
+            yield
+        except BaseException:
+            await self.execute("ROLLBACK TO part")
+            await self.execute("RELEASE part")
+            raise
+        await self.execute("RELEASE part")
+
     async def execute(self, sql: str, params: Params = ()) -> int:
         """Run one statement and return the number of rows it changed."""
         cursor = await self._connection.execute(sql, params)

@@ -11,7 +11,8 @@ from storage.database import Transaction
 from storage.timestamps import from_db, to_db
 
 
-def _person(tx: Transaction, row: sqlite3.Row) -> Person:
+def person_from(tx: Transaction, row: sqlite3.Row) -> Person:
+    """Return the person of a ``people`` row (its columns may come joined to others)."""
     return Person(
         id=int(row["id"]),
         telegram_user_id=int(row["telegram_user_id"]),
@@ -49,13 +50,13 @@ async def upsert(
     row = await tx.fetch_one("SELECT * FROM people WHERE telegram_user_id = ?", (telegram_user_id,))
     if row is None:  # pragma: no cover - the statement above guarantees the row
         raise sqlite3.IntegrityError("person vanished inside its own transaction")
-    return _person(tx, row)
+    return person_from(tx, row)
 
 
 async def by_id(tx: Transaction, person_id: int) -> Person | None:
     """Return the person with internal id ``person_id``."""
     row = await tx.fetch_one("SELECT * FROM people WHERE id = ?", (person_id,))
-    return None if row is None else _person(tx, row)
+    return None if row is None else person_from(tx, row)
 
 
 async def is_watched(tx: Transaction, telegram_user_id: int) -> bool:

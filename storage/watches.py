@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta
 
+from bot.core.people import Person
 from bot.core.plans import DailyPlan, IntervalPlan, Plan
 from bot.core.watches import Watch, WatchState
 from storage.database import Transaction
+from storage.people import person_from
 from storage.timestamps import from_db, to_db
 
 # Shared with storage.phone_views, whose rows hold a watch too.
@@ -118,3 +120,61 @@ async def due(tx: Transaction, now: datetime, limit: int) -> list[int]:
         (to_db(now), limit),
     )
     return [int(row["person_id"]) for row in rows]
+
+
+@dataclass(frozen=True)
+class DueWatch:
+    """A due watch with what advancing it needs: its person, and whether a pretence runs."""
+
+    watch: Watch
+    person: Person
+    # A duress episode is on: the phone hears only what its pretence calls for.
+    is_pretending: bool
+
+
+@dataclass(frozen=True)
+class UnreadableWatch:
+    """A due watch whose row (or its person's) cannot be read; the others go on."""
+
+    person_id: int
+    error: Exception
+
+
+# Where a page of due watches ended: (stored wake_at, person_id).
+Cursor = tuple[str, int]
+START: Cursor = ("", 0)
+
+
+@dataclass(frozen=True)
+class DuePage:
+    """One batch of due watches in order of urgency, and where the next batch starts."""
+
+    entries: list[DueWatch | UnreadableWatch]
+    last: Cursor
+
+
+async def due_page(tx: Transaction, now: datetime, after: Cursor, limit: int) -> DuePage:
+    """Return up to ``limit`` watches due by ``now`` that come after ``after``, most overdue first.
+
+    One query loads the watches, their people and whether a phone view exists.
+    Paging on (wake_at, person_id) lets one sweep walk every due watch once,
+    past rows it could not advance, without taking any twice.
+    """
+    rows = await tx.fetch_all(
+        "SELECT w.*, p.id AS id, p.telegram_user_id, p.language, p.display_name, "
+        "p.created_at, p.seen_at, "
+        "EXISTS (SELECT 1 FROM phone_views AS v WHERE v.person_id = w.person_id) AS pretending "
+        "FROM watches AS w JOIN people AS p ON p.id = w.person_id "
+        "WHERE w.wake_at IS NOT NULL AND w.wake_at <= ? AND w.wake_at >= ? "
+        "AND (w.wake_at > ? OR w.person_id > ?) "
+        "ORDER BY w.wake_at, w.person_id LIMIT ?",
+        (to_db(now), after[0], after[0], after[1], limit),
+    )
+    entries: list[DueWatch | UnreadableWatch] = []
+    for row in rows:
+        try:
+            entries.append(DueWatch(watch_from(row), person_from(tx, row), bool(row["pretending"])))
+        except Exception as error:  # any damage to one row is that row's alone
+            entries.append(UnreadableWatch(int(row["person_id"]), error))
+    last = (str(rows[-1]["wake_at"]), int(rows[-1]["person_id"])) if rows else after
+    return DuePage(entries, last)

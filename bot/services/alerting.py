@@ -7,11 +7,10 @@ recipient's language, so a repeat carries the newest context.
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from bot.core.contacts import Contact, ContactStatus, is_spared
-from bot.core.context import ContextKind
 from bot.core.incidents import AlertPolicy, Escalate, Incident, Repeat, advance, opened, wake_at
 from bot.core.outbox import (
     PRIORITY_ALERT,
@@ -31,7 +30,8 @@ from storage.database import Transaction
 
 # A location older than this is not worth a map pin of its own in an alert.
 LOCATION_HORIZON = timedelta(days=7)
-# The newest photos and voice notes an alert passes on, oldest of them first.
+# The newest photos and voice notes an alert passes on (oldest of them first),
+# found among the last MEDIA_SCAN items.
 MEDIA_PER_ALERT = 3
 MEDIA_SCAN = 20
 
@@ -75,29 +75,60 @@ async def _queue_for(
     )
 
 
+@dataclass(frozen=True)
+class Attachments:
+    """What an alert carries after its text; the same for every contact of one incident."""
+
+    has_location: bool
+    # Telegram message ids of the photos and voice notes to pass on, oldest first.
+    media: tuple[int, ...]
+
+
+async def attachments_of(
+    tx: Transaction, person_id: int, now: datetime, *, with_media: bool = True
+) -> Attachments:
+    """Look up, once per incident, the last location and the newest media to pass on."""
+    since = now - LOCATION_HORIZON
+    location = await context_repository.latest_location(tx, person_id, since)
+    media = (
+        await context_repository.recent_media(tx, person_id, since, MEDIA_SCAN, MEDIA_PER_ALERT)
+        if with_media
+        else []
+    )
+    return Attachments(
+        location is not None, tuple(item.telegram_message_id for item in reversed(media))
+    )
+
+
 async def queue_alert(
-    tx: Transaction, incident: Incident, contact: Contact, now: datetime, repeat: int = 0
+    tx: Transaction,
+    incident: Incident,
+    contact: Contact,
+    now: datetime,
+    repeat: int = 0,
+    attachments: Attachments | None = None,
 ) -> int:
     """Queue the alert for one contact: the text, then the last location, then media.
 
     Each row follows the previous one in the chat, so the pieces arrive in order.
+    ``attachments`` (from :func:`attachments_of`) spares a lookup per contact
+    when one incident alerts several; without it they are looked up here.
     """
+    if attachments is None:
+        attachments = await attachments_of(tx, incident.person_id, now, with_media=not repeat)
     text_id = await _queue_for(
         tx, incident, contact, OutboxKind.ALERT, now, {"repeat": str(repeat)}
     )
     previous = text_id
-    since = now - LOCATION_HORIZON
-    if await context_repository.latest_location(tx, incident.person_id, since) is not None:
+    if attachments.has_location:
         previous = await _queue_for(
             tx, incident, contact, OutboxKind.ALERT_LOCATION, now, {}, after_id=previous
         )
     if repeat:
         # A repeat is a reminder: the photos and voice notes went out the first time.
         return text_id
-    recent = await context_repository.recent(tx, incident.person_id, since, MEDIA_SCAN)
-    media = [i for i in recent if i.kind in (ContextKind.PHOTO, ContextKind.VOICE)]
-    for item in reversed(media[:MEDIA_PER_ALERT]):
-        payload: dict[str, str | None] = {"item": str(item.telegram_message_id)}
+    for telegram_message_id in attachments.media:
+        payload: dict[str, str | None] = {"item": str(telegram_message_id)}
         previous = await _queue_for(
             tx, incident, contact, OutboxKind.ALERT_MEDIA, now, payload, after_id=previous
         )
@@ -130,15 +161,19 @@ async def open_alert(
             wrong_pins=wrong_pins,
         )
     )
-    for contact in await contact_repository.contacts_of(tx, person.id):
-        # A group the activist is in gets no duress or PIN-failure alert: the
-        # others' alert says so (rendered when sent).
-        if (
-            contact.status is ContactStatus.ACTIVE
-            and (contact.tier == 1 or incident.escalated_at is not None)
-            and not is_spared(contact, reason)
-        ):
-            await queue_alert(tx, incident, contact, now)
+    # A group the activist is in gets no duress or PIN-failure alert: the
+    # others' alert says so (rendered when sent).
+    alerted = [
+        contact
+        for contact in await contact_repository.contacts_of(tx, person.id)
+        if contact.status is ContactStatus.ACTIVE
+        and (contact.tier == 1 or incident.escalated_at is not None)
+        and not is_spared(contact, reason)
+    ]
+    if alerted:
+        attachments = await attachments_of(tx, person.id, now)
+        for contact in alerted:
+            await queue_alert(tx, incident, contact, now, attachments=attachments)
     await incident_repository.save(tx, incident, wake_at(incident, policy))
     return incident
 

@@ -8,26 +8,27 @@ tick after downtime catches up on everything that came due meanwhile.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import datetime
 
 from bot.clock import Clock
 from bot.core.incidents import AlertPolicy
-from bot.core.watches import Effect, RaiseAlert, tick
+from bot.core.watches import Effect, RaiseAlert, Transition, tick
 from bot.services import alerting, duress
 from bot.services.effects import record_effects
 from storage import incidents as incident_repository
 from storage import people as people_repository
 from storage import phone_views, runtime
 from storage import watches as watch_repository
-from storage.database import Database
+from storage.database import Database, Transaction
+from storage.watches import DuePage, DueWatch, UnreadableWatch
 
 logger = logging.getLogger(__name__)
 
-# Enough for one tick to clear a large backlog after an outage; one broken
-# row never blocks the others, which are still taken in order of urgency.
-BATCH = 1000
+# Watches advanced per transaction: large enough that commits are rare, small
+# enough that a check-in waiting for the database lock waits briefly.
+BATCH = 200
 
 
 class _LostRaceError(Exception):
@@ -35,7 +36,7 @@ class _LostRaceError(Exception):
 
 
 class Sweeper:
-    """Advance due watches, one transaction each."""
+    """Advance due watches in batches, one transaction per batch."""
 
     def __init__(
         self,
@@ -63,76 +64,136 @@ class Sweeper:
             logger.info("the bot was offline since %s; catching up", self._offline_since)
 
     async def sweep(self) -> int:
-        """Advance every watch and incident due by now; return how many were advanced."""
+        """Advance every watch and incident due by now; return how many were advanced.
+
+        Sweeps until nothing is due, each row at most once: a row that could
+        not be advanced (broken, or changed meanwhile) waits for the next tick.
+        """
         now = self._clock.now()
-        async with self._database.snapshot() as tx:
-            due = await watch_repository.due(tx, now, BATCH)
-            due_incidents = await incident_repository.due(tx, now, BATCH)
-            due_views = await phone_views.due(tx, now, BATCH)
-        advanced = 0
-        for person_id in due:
-            try:
-                advanced += await self._advance(person_id, now)
-            except Exception:
-                # One broken row must not stop the loop that guards everyone else.
-                if ("watch", person_id) not in self._broken:
-                    self._broken.add(("watch", person_id))
-                    logger.exception(
-                        "cannot advance the watch of person %s; skipping it", person_id
-                    )
-        for person_id in due_views:
-            try:
-                advanced += await self._advance_view(person_id, now)
-            except Exception:
-                if ("view", person_id) not in self._broken:
-                    self._broken.add(("view", person_id))
-                    logger.exception(
-                        "cannot advance the phone view of person %s; skipping it", person_id
-                    )
-        for incident_id in due_incidents:
-            try:
-                advanced += await self._escalate(incident_id, now)
-            except Exception:
-                if ("incident", incident_id) not in self._broken:
-                    self._broken.add(("incident", incident_id))
-                    logger.exception("cannot advance incident %s; skipping it", incident_id)
+        advanced = await self._sweep_watches(now)
+        advanced += await self._sweep_each("view", phone_views.due, self._advance_view, now)
+        advanced += await self._sweep_each("incident", incident_repository.due, self._escalate, now)
         async with self._database.transaction() as tx:
             await runtime.set_moment(tx, runtime.LAST_TICK_AT, now)
         return advanced
 
-    async def _advance(self, person_id: int, now: datetime) -> int:
+    async def _sweep_watches(self, now: datetime) -> int:
+        """Advance due watches a batch at a time, most overdue first, until none is left."""
+        advanced = 0
+        after = watch_repository.START
+        while True:
+            page = await self._load_batch(now, after)
+            if not page.entries:
+                return advanced
+            after = page.last
+            advanced += await self._advance_batch(page.entries, now)
+
+    async def _load_batch(self, now: datetime, after: watch_repository.Cursor) -> DuePage:
         async with self._database.snapshot() as tx:
-            watch = await watch_repository.load(tx, person_id)
-        if watch is None:
+            return await watch_repository.due_page(tx, now, after, BATCH)
+
+    async def _advance_batch(self, entries: list[DueWatch | UnreadableWatch], now: datetime) -> int:
+        """Apply the pure transition to each watch, then write the batch in one transaction."""
+        steps: list[tuple[DueWatch, Transition]] = []
+        for entry in entries:
+            if isinstance(entry, UnreadableWatch):
+                self._skip("watch", entry.person_id, entry.error)
+                continue
+            try:
+                steps.append((entry, tick(entry.watch, now)))
+            except Exception as error:  # one broken watch must not stop the rest
+                self._skip("watch", entry.watch.person_id, error)
+        if not steps:
             return 0
-        transition = tick(watch, now)
+        try:
+            return await self._write(steps, now)
+        except Exception:
+            # The batch as a whole failed (its commit, say): write each watch in a
+            # transaction of its own, so one poisoned watch cannot hold back the rest.
+            logger.exception("a batch of %d watches failed; writing them one by one", len(steps))
+        advanced = 0
+        for step in steps:
+            try:
+                advanced += await self._write([step], now)
+            except Exception as error:  # logged once by _skip
+                self._skip("watch", step[0].watch.person_id, error)
+        return advanced
+
+    async def _write(self, steps: list[tuple[DueWatch, Transition]], now: datetime) -> int:
+        """Save each watch and queue its effects, all in one transaction; return how many."""
+        written: list[int] = []
+        queued = 0
         async with self._database.transaction() as tx:
-            # Compare-and-set: a check-in may have landed since the watch was
-            # read. Then this transition is stale; the next tick decides anew.
-            saved = await watch_repository.save(tx, transition.watch)
-            if saved is None:
-                logger.info(
-                    "the watch of person %s changed meanwhile; next tick retries", person_id
-                )
-                return 0
-            person = await people_repository.by_id(tx, person_id)
-            if person is None:  # pragma: no cover - the foreign key forbids it
-                raise LookupError(f"person {person_id} has a watch but no row")
-            # During a duress episode the phone hears only what its pretence calls for.
-            pretending = await phone_views.load(tx, person_id) is not None
-            queued = await record_effects(
-                tx,
-                person,
-                transition.effects,
-                now,
-                self._policy,
-                self._offline_for(transition.effects),
-                to_phone=not pretending,
-            )
-        self._broken.discard(("watch", person_id))
+            for entry, transition in steps:
+                person_id = entry.watch.person_id
+                try:
+                    # A savepoint per watch: if its effects raise, only its rows are undone.
+                    async with tx.savepoint():
+                        effects = await self._record(tx, entry, transition, now)
+                except _LostRaceError:
+                    logger.info(
+                        "the watch of person %s changed meanwhile; next tick retries", person_id
+                    )
+                    continue
+                except Exception as error:  # one broken watch must not stop the rest
+                    self._skip("watch", person_id, error)
+                    continue
+                written.append(person_id)
+                queued += effects
+        for person_id in written:
+            self._broken.discard(("watch", person_id))
         if queued:
             self._on_queued()
-        return 1
+        return len(written)
+
+    async def _record(
+        self, tx: Transaction, entry: DueWatch, transition: Transition, now: datetime
+    ) -> int:
+        """Save one advanced watch and queue what its transition calls for."""
+        # Compare-and-set: a check-in may have landed since the watch was
+        # read. Then this transition is stale; the next tick decides anew.
+        if await watch_repository.save(tx, transition.watch) is None:
+            raise _LostRaceError
+        return await record_effects(
+            tx,
+            entry.person,
+            transition.effects,
+            now,
+            self._policy,
+            self._offline_for(transition.effects),
+            # During a duress episode the phone hears only what its pretence calls for.
+            to_phone=not entry.is_pretending,
+        )
+
+    async def _sweep_each(
+        self,
+        what: str,
+        due: Callable[[Transaction, datetime, int], Awaitable[list[int]]],
+        advance: Callable[[int, datetime], Awaitable[int]],
+        now: datetime,
+    ) -> int:
+        """Advance each due row of one kind until none is left, each at most once."""
+        tried: set[int] = set()
+        advanced = 0
+        while True:
+            async with self._database.snapshot() as tx:
+                # Rows tried in this sweep may still be due: ask for that many more.
+                ids = [i for i in await due(tx, now, BATCH + len(tried)) if i not in tried]
+            if not ids:
+                return advanced
+            for row_id in ids:
+                tried.add(row_id)
+                try:
+                    advanced += await advance(row_id, now)
+                except Exception as error:  # one broken row must not stop the rest
+                    self._skip(what, row_id, error)
+
+    def _skip(self, what: str, row_id: int, error: Exception) -> None:
+        """Log a row that cannot be advanced, the first time only; it is retried every tick."""
+        # One broken row must not stop the loop that guards everyone else.
+        if (what, row_id) not in self._broken:
+            self._broken.add((what, row_id))
+            logger.error("cannot advance %s %s; skipping it", what, row_id, exc_info=error)
 
     async def _advance_view(self, person_id: int, now: datetime) -> int:
         """Send the phone the reminders and prompts its pretence calls for; never alerts."""
