@@ -128,8 +128,6 @@ class DueWatch:
 
     watch: Watch
     person: Person
-    # A duress episode is on: the phone hears only what its pretence calls for.
-    is_pretending: bool
 
 
 @dataclass(frozen=True)
@@ -156,14 +154,13 @@ class DuePage:
 async def due_page(tx: Transaction, now: datetime, after: Cursor, limit: int) -> DuePage:
     """Return up to ``limit`` watches due by ``now`` that come after ``after``, most overdue first.
 
-    One query loads the watches, their people and whether a phone view exists.
+    One query loads the watches and their people.
     Paging on (wake_at, person_id) lets one sweep walk every due watch once,
     past rows it could not advance, without taking any twice.
     """
     rows = await tx.fetch_all(
         "SELECT w.*, p.id AS id, p.telegram_user_id, p.language, p.display_name, "
-        "p.created_at, p.seen_at, "
-        "EXISTS (SELECT 1 FROM phone_views AS v WHERE v.person_id = w.person_id) AS pretending "
+        "p.created_at, p.seen_at "
         "FROM watches AS w JOIN people AS p ON p.id = w.person_id "
         "WHERE w.wake_at IS NOT NULL AND w.wake_at <= ? AND w.wake_at >= ? "
         "AND (w.wake_at > ? OR w.person_id > ?) "
@@ -173,8 +170,18 @@ async def due_page(tx: Transaction, now: datetime, after: Cursor, limit: int) ->
     entries: list[DueWatch | UnreadableWatch] = []
     for row in rows:
         try:
-            entries.append(DueWatch(watch_from(row), person_from(tx, row), bool(row["pretending"])))
+            entries.append(DueWatch(watch_from(row), person_from(tx, row)))
         except Exception as error:  # any damage to one row is that row's alone
             entries.append(UnreadableWatch(int(row["person_id"]), error))
     last = (str(rows[-1]["wake_at"]), int(rows[-1]["person_id"])) if rows else after
     return DuePage(entries, last)
+
+
+async def pretending_among(tx: Transaction, person_ids: list[int]) -> set[int]:
+    """Return which of ``person_ids`` are in a duress episode (their phone has a view)."""
+    marks = ", ".join("?" for _ in person_ids)
+    rows = await tx.fetch_all(
+        f"SELECT person_id FROM phone_views WHERE person_id IN ({marks})",  # noqa: S608 -- only "?" marks are interpolated
+        person_ids,
+    )
+    return {int(row["person_id"]) for row in rows}

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from bot.core import phone
 from bot.core.context import ContextKind
 from bot.core.people import Person
 from bot.core.watches import WatchState
@@ -22,6 +23,7 @@ from bot.settings import AlertSettings, CheckinSettings
 from storage import contacts as contact_repository
 from storage import context as context_repository
 from storage import outbox as outbox_repository
+from storage import phone_views
 from storage import watches as watch_repository
 from storage.database import Database
 from storage.migrations import apply_migrations
@@ -216,3 +218,26 @@ async def test_an_alert_to_three_contacts_queues_the_location_and_newest_media_f
         queued = await outbox_repository.for_person(tx, person.id)
     media = [(m.contact_id, m.payload["item"]) for m in queued if m.kind == "alert_media"]
     assert media == [(c, item) for c in contacts for item in ("3", "5", "6")]
+
+
+async def test_a_duress_episode_begun_between_read_and_write_keeps_the_phone_silent(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (person,) = await stack.activists(1)
+    # The seam between the sweeper's read and its write.
+    load_batch: Callable[..., Awaitable[Any]] = stack.sweeper._load_batch
+
+    async def load_then_begin_duress(*args: Any) -> Any:
+        page = await load_batch(*args)
+        if page.entries:
+            async with stack.database.transaction() as tx:
+                watch = await watch_repository.load(tx, person.id)
+                assert watch is not None
+                await phone_views.create(tx, phone.begin(watch, None, has_instructions=False))
+        return page
+
+    monkeypatch.setattr(stack.sweeper, "_load_batch", load_then_begin_duress)
+    stack.clock.set(T0 + 11 * H)  # the reminder an hour before the deadline
+    assert await stack.sweeper.sweep() == 2  # the real watch and the phone's view
+    # The phone hears its pretence's reminder only, not the real watch's too.
+    assert [row["kind"] for row in await stack.outbox_rows(person)] == ["remind"]

@@ -124,12 +124,19 @@ class Sweeper:
         written: list[int] = []
         queued = 0
         async with self._database.transaction() as tx:
+            # Read inside the write transaction, not with the batch: a duress
+            # episode may begin meanwhile without touching the watch's version.
+            pretending = await watch_repository.pretending_among(
+                tx, [entry.watch.person_id for entry, _ in steps]
+            )
             for entry, transition in steps:
                 person_id = entry.watch.person_id
                 try:
                     # A savepoint per watch: if its effects raise, only its rows are undone.
                     async with tx.savepoint():
-                        effects = await self._record(tx, entry, transition, now)
+                        effects = await self._record(
+                            tx, entry, transition, now, is_pretending=person_id in pretending
+                        )
                 except _LostRaceError:
                     logger.info(
                         "the watch of person %s changed meanwhile; next tick retries", person_id
@@ -147,7 +154,13 @@ class Sweeper:
         return len(written)
 
     async def _record(
-        self, tx: Transaction, entry: DueWatch, transition: Transition, now: datetime
+        self,
+        tx: Transaction,
+        entry: DueWatch,
+        transition: Transition,
+        now: datetime,
+        *,
+        is_pretending: bool,
     ) -> int:
         """Save one advanced watch and queue what its transition calls for."""
         # Compare-and-set: a check-in may have landed since the watch was
@@ -162,7 +175,7 @@ class Sweeper:
             self._policy,
             self._offline_for(transition.effects),
             # During a duress episode the phone hears only what its pretence calls for.
-            to_phone=not entry.is_pretending,
+            to_phone=not is_pretending,
         )
 
     async def _sweep_each(
