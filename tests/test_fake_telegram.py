@@ -28,6 +28,7 @@ from telegram.request import HTTPXRequest
 
 from tests.fake_telegram import FakeTelegram, SimulationError
 from tests.fake_telegram.fixtures import fake_telegram, standalone_fake_telegram  # noqa: F401
+from tests.fake_telegram.limits import RateLimits
 
 TOKEN = "123456789:AAH-still-here-test-token"
 # Short enough that the "slow" fault test is quick, long enough for a loaded CI machine.
@@ -553,3 +554,60 @@ async def test_a_ptb_application_polls_replies_and_confirms_updates_when_stoppin
     assert reply["text"] == "Welcome"
     assert fake.pending_updates == []  # the final getUpdates confirmed /start
     assert fake.calls_to("deleteWebhook")
+
+
+class SteppedMonotonic:
+    """A monotonic clock for the flood limits that moves only when told to."""
+
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+async def test_with_limits_a_private_chat_gets_a_burst_of_three_then_one_a_second() -> None:
+    clock = SteppedMonotonic()
+    fake = FakeTelegram(limits=RateLimits(monotonic=clock))
+    async with fake, _client(TOKEN, fake.base_url) as bot:
+        user = await _started_user(fake, bot)
+        for n in range(3):
+            await bot.send_message(user.id, f"burst {n}")
+        with pytest.raises(RetryAfter) as raised:
+            await bot.send_message(user.id, "one too many")
+        assert raised.value.retry_after == dt.timedelta(seconds=1)
+        await bot.send_chat_action(user.id, "typing")  # not a message: never limited
+        clock.now += 1.0
+        await bot.send_message(user.id, "after waiting as told")
+    assert [call.status for call in fake.calls_to("sendMessage")] == [200] * 3 + [429, 200]
+    assert fake.limits is not None
+    assert fake.limits.refused == 1
+
+
+async def test_with_limits_a_group_gets_twenty_a_minute_and_the_bot_thirty_a_second() -> None:
+    clock = SteppedMonotonic()
+    fake = FakeTelegram(limits=RateLimits(monotonic=clock))
+    async with fake, _client(TOKEN, fake.base_url) as bot:
+        group = fake.add_group()
+        for n in range(20):
+            await bot.send_message(group.id, f"group {n}")
+        with pytest.raises(RetryAfter) as raised:
+            await bot.send_message(group.id, "twenty-first")
+        assert raised.value.retry_after == dt.timedelta(seconds=3)
+        clock.now += 60.0
+        users = [await _started_user(fake, bot) for _ in range(31)]
+        for user in users[:30]:
+            await bot.send_message(user.id, "one each")
+        with pytest.raises(RetryAfter):
+            await bot.send_message(users[30].id, "the thirty-first this second")
+        clock.now += 0.05  # a token and a half at 30/s
+        await bot.send_message(users[30].id, "a moment later")
+
+
+async def test_without_limits_the_fake_never_answers_429(
+    fake: FakeTelegram, bot: telegram.Bot
+) -> None:
+    user = await _started_user(fake, bot)
+    for n in range(10):
+        await bot.send_message(user.id, f"message {n}")
+    assert fake.limits is None

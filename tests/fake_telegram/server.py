@@ -19,8 +19,9 @@ from typing import Any
 from aiohttp import web
 
 from . import control_api
-from .errors import UNAUTHORIZED, ApiError
+from .errors import UNAUTHORIZED, ApiError, too_many_requests
 from .faults import Fault, FaultKind
+from .limits import RateLimits
 from .methods import lookup
 from .simulation import SimGroup, SimUser
 from .state import BOT_USERNAME, Call, ChatState, World
@@ -41,8 +42,14 @@ class FakeTelegram:
         host: str = "127.0.0.1",
         port: int = 0,
         bot_username: str = BOT_USERNAME,
+        limits: bool | RateLimits = False,
     ) -> None:
         self.token = token
+        # Off by default: tests see every send at once. ``limits=True`` enforces
+        # Telegram's flood limits (see ``limits``), for benchmarks and pacing tests.
+        self.limits: RateLimits | None = (
+            limits if isinstance(limits, RateLimits) else RateLimits() if limits else None
+        )
         self.host = host
         self.world = World(token=token, clock=clock, bot_username=bot_username)
         self._requested_port = port
@@ -144,6 +151,9 @@ class FakeTelegram:
         scripted = fault.error() if fault is not None else None
         if scripted is not None and fault is not None:
             return answer(name, params, scripted, fault.kind)
+        refused = self._over_limit(name, params)
+        if refused is not None:
+            return answer(name, params, too_many_requests(refused))
         try:
             result = await implementation(self.world, params, token)
         except ApiError as failure:
@@ -154,6 +164,18 @@ class FakeTelegram:
         if fault is not None and fault.kind == "slow":
             await self._pause(fault.delay)
         return web.json_response(payload)
+
+    def _over_limit(self, method: str, params: dict[str, Any]) -> int | None:
+        """Return ``retry_after`` if this send breaks a flood limit; only known chats count."""
+        if self.limits is None:
+            return None
+        try:
+            chat = self.world.chats.get(int(params.get("chat_id", "")))
+        except ValueError:
+            return None
+        if chat is None:
+            return None
+        return self.limits.admit(method, chat.id, chat.type == "private")
 
     async def _handle_stray(self, request: web.Request) -> web.Response:
         self.world.note_unexpected(f"request to unknown path {request.method} {request.path}")
