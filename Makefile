@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 CONFIG ?= settings.toml
 
-.PHONY: run test lint typecheck unit clean
+.PHONY: run test lint typecheck unit bench clean
 
 # Each stamp records that its install ran after the last change to pyproject.toml.
 $(VENV)/.runtime: pyproject.toml
@@ -31,6 +31,11 @@ unit: $(VENV)/.dev
 	$(BIN)/python -m pytest
 
 test: lint typecheck unit
+
+# Benchmarks: print figures against issue 9's targets (sizes: BENCH_WATCHES, BENCH_RUNS, ...).
+# The fake Telegram they run against lives in tests/, so they need the dev install too.
+bench: $(VENV)/.dev
+	$(BIN)/python -m bench
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
