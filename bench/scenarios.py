@@ -61,9 +61,13 @@ def _offset_for(wall_moment: float) -> float:
 
 
 async def queue_lag(run: Run, name: str, p50: Figure, p99: Figure, queued: Figure) -> None:
-    """Deadlines of ``due`` watches pass in one second while the bot runs: how late queued?"""
+    """Deadlines of ``due`` watches pass in one second while the bot runs: how late queued?
+
+    The fake enforces Telegram's limits, as Telegram would: unlimited, delivery would send
+    about 180 messages a second and take the database from the sweeper far more often.
+    """
     seeded = run.template
-    async with FakeTelegram() as fake:
+    async with FakeTelegram(limits=True) as fake:
         _register(fake, seeded)
         config, database, log = run.prepare(name, fake)
         probe = QueuedAlerts(database)
@@ -92,7 +96,7 @@ async def queue_lag(run: Run, name: str, p50: Figure, p99: Figure, queued: Figur
 async def catch_up(run: Run, name: str, queued: Figure, polling: Figure) -> None:
     """Deadlines passed while the bot was stopped: from spawn to every alert queued."""
     seeded = run.template
-    async with FakeTelegram() as fake:
+    async with FakeTelegram(limits=True) as fake:
         _register(fake, seeded)
         config, database, log = run.prepare(name, fake)
         probe = QueuedAlerts(database)
