@@ -64,7 +64,7 @@ async def bot_process(
 ) -> AsyncIterator[asyncio.subprocess.Process]:
     """Run ``python -m bench.bot_process`` until the block ends, then kill it.
 
-    Killed, not stopped: a stopping bot drains its outbox first, and the run is over.
+    Killed, not stopped: the run is over and nothing it left behind is measured.
     """
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "STILLHERE_"))}
     env |= {
