@@ -154,11 +154,13 @@ async def serve(settings: Settings, clock: Clock, stop: asyncio.Event) -> None:
             sweeper=sweeper,
         )
         handlers.register(application, translations)
+        catching_up: asyncio.Task[None] | None = None
         try:
             await sweeper.start()
             # Catch up at once on whatever came due while the bot was down, even
-            # before Telegram answers: the alerts wait in the outbox, not in limbo.
-            await sweeper.sweep()
+            # before Telegram answers (the alerts wait in the outbox, not in limbo),
+            # but beside connecting: an SOS must not wait for a long backlog.
+            catching_up = asyncio.create_task(_catch_up(sweeper), name="catch-up")
             if not await _connect(application, translations, stop):
                 return
             await application.start()
@@ -172,6 +174,11 @@ async def serve(settings: Settings, clock: Clock, stop: asyncio.Event) -> None:
                 await application.updater.stop()
             await application.stop()
         finally:
+            if catching_up is not None:
+                # Whatever it did not finish, the next start catches up on.
+                catching_up.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await catching_up
             await application.shutdown()
             # An application whose start-up never reached Telegram skips its
             # shutdown; close the HTTP clients ourselves (closing twice is harmless).
@@ -194,6 +201,14 @@ def _schedule_sweeps(application: BotApplication, settings: Settings) -> None:
         # Never skip a late tick, never run two at once, fold a backlog into one run.
         job_kwargs={"misfire_grace_time": None, "max_instances": 1, "coalesce": True},
     )
+
+
+async def _catch_up(sweeper: Sweeper) -> None:
+    """Sweep once at start; a failure is logged, and the ticks that follow try again."""
+    try:
+        await sweeper.sweep()
+    except Exception:
+        logger.exception("the catch-up sweep at start failed; the next tick tries again")
 
 
 async def _sweep(context: BotContext) -> None:

@@ -7,6 +7,7 @@ tick after downtime catches up on everything that came due meanwhile.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
@@ -53,6 +54,8 @@ class Sweeper:
         self._offline_since: datetime | None = None
         # Rows that failed once: logged the first time only, retried every tick.
         self._broken: set[tuple[str, int]] = set()
+        # The catch-up at start runs beside the first ticks: one sweep at a time.
+        self._sweeping = asyncio.Lock()
 
     async def start(self) -> None:
         """Remember when the bot last ticked before this start: it was offline since then."""
@@ -69,6 +72,10 @@ class Sweeper:
         Sweeps until nothing is due, each row at most once: a row that could
         not be advanced (broken, or changed meanwhile) waits for the next tick.
         """
+        async with self._sweeping:
+            return await self._sweep_all()
+
+    async def _sweep_all(self) -> int:
         now = self._clock.now()
         advanced = await self._sweep_watches(now)
         advanced += await self._sweep_each("view", phone_views.due, self._advance_view, now)
