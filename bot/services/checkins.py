@@ -287,7 +287,7 @@ class CheckinService:
             )
             if view is not None:
                 outcome = await self._show(tx, person, view, change, now)
-        if queued:
+        if queued or view is not None:
             self._on_queued()
         return outcome
 
@@ -295,7 +295,7 @@ class CheckinService:
         """Apply ``change`` to the phone's view only, keeping the silent alarm going."""
         now = self._clock.now()
         async with self._database.transaction() as tx:
-            view = await duress.begin(tx, person, None, self.new_watch(person), now, self._policy)
+            view = await self._pretence.begin(tx, person, now)
             outcome = await self._show(tx, person, view, change, now)
         self._on_queued()
         return outcome
