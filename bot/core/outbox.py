@@ -54,8 +54,12 @@ SILENT_KINDS = frozenset({OutboxKind.UNREACHABLE_RELAYED, OutboxKind.GROUP_SKIPP
 
 
 # Lower goes first. An SOS outranks everything; a reminder can always wait.
+# Breadth-first: every contact's first alert text goes before anyone's map pin,
+# photos, repeats or acknowledgements ("more") of alerts of the same urgency.
 PRIORITY_SOS = 0
+PRIORITY_SOS_MORE = 1
 PRIORITY_ALERT = 10
+PRIORITY_ALERT_MORE = 15
 PRIORITY_ALL_CLEAR = 20
 # The activist must learn at once that a contact cannot be reached.
 PRIORITY_WARNING = 25

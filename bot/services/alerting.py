@@ -14,8 +14,10 @@ from bot.core.contacts import Contact, ContactStatus, is_spared
 from bot.core.incidents import AlertPolicy, Escalate, Incident, Repeat, advance, opened, wake_at
 from bot.core.outbox import (
     PRIORITY_ALERT,
+    PRIORITY_ALERT_MORE,
     PRIORITY_ALL_CLEAR,
     PRIORITY_SOS,
+    PRIORITY_SOS_MORE,
     PRIORITY_WARNING,
     OutboxKind,
 )
@@ -45,8 +47,12 @@ def policy_of(settings: AlertSettings) -> AlertPolicy:
     return AlertPolicy(settings.escalate_after, settings.repeat_every, settings.repeat_max)
 
 
-def priority_of(reason: AlertReason) -> int:
-    return PRIORITY_ALERT if reason is AlertReason.MISSED else PRIORITY_SOS
+def priority_of(reason: AlertReason, *, first_text: bool = True) -> int:
+    """Return how urgent a row about an incident is: SOS and coercion first, then
+    every contact's first alert text before anything else about an alert."""
+    if reason is AlertReason.MISSED:
+        return PRIORITY_ALERT if first_text else PRIORITY_ALERT_MORE
+    return PRIORITY_SOS if first_text else PRIORITY_SOS_MORE
 
 
 async def _queue_for(
@@ -68,11 +74,17 @@ async def _queue_for(
         contact_id=contact.id,
         chat_id=contact.chat_id,
         kind=kind,
-        priority=priority_of(incident.reason) if priority is None else priority,
+        priority=priority_of(incident.reason, first_text=_is_first_text(kind, payload))
+        if priority is None
+        else priority,
         payload=payload,
         now=now,
         after_id=after_id,
     )
+
+
+def _is_first_text(kind: OutboxKind, payload: dict[str, str | None]) -> bool:
+    return kind is OutboxKind.ALERT and payload.get("repeat") in (None, "0")
 
 
 @dataclass(frozen=True)
