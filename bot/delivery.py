@@ -174,18 +174,19 @@ class DeliveryWorker:
         attempted = 0
         # A row whose "sent" mark cannot be written comes back at once; once per
         # call is enough (the next round tries again), or a full disk would spin.
-        seen: set[int] = set()
+        # Only those are left aside: a row waiting after a 429 comes back in turn.
+        unmarked: set[int] = set()
         while self._stop is None or not self._stop.is_set():
             now = self._clock.now()
             async with self._database.snapshot() as tx:
                 ready = await outbox_repository.ready(tx, now, PARALLEL_CHATS)
             if ready.broken:
                 await self._quarantine(ready.broken)
-            batch = [message for message in ready.messages if message.id not in seen]
+            batch = [message for message in ready.messages if message.id not in unmarked]
             if not batch and not ready.broken:
                 return attempted
-            seen.update(message.id for message in batch)
             await asyncio.gather(*(self._deliver(message, now) for message in batch))
+            unmarked.update(message.id for message in batch if message.id in self._accepted)
             attempted += len(batch)
         return attempted
 

@@ -273,3 +273,26 @@ async def test_stopping_leaves_the_backlog_queued_instead_of_draining_it(
     rows = await query(harness.database.path, "SELECT status FROM outbox")
     pending = [row for row in rows if row["status"] == "pending"]
     assert len(pending) >= 25
+
+
+async def test_a_row_held_back_by_a_429_goes_out_in_the_same_round_once_its_wait_is_over(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    other = harness.fake.add_user()
+    await other.send("/start")
+    harness.fake.inject_fault(
+        "sendMessage", chat_id=harness.user.id, kind="retry_after", retry_after=1
+    )
+    held = await harness.queue()
+    for _ in range(4):
+        await harness.queue(chat_id=other.id)
+    # Time passes while the round goes on: each look at the clock is a second later.
+    ticking = harness.clock.now
+
+    def later() -> datetime:
+        harness.clock.advance(timedelta(seconds=1))
+        return ticking()
+
+    monkeypatch.setattr(harness.clock, "now", later)
+    await harness.worker.deliver_ready()
+    assert (await harness.row(held))["status"] == "sent"
