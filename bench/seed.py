@@ -23,7 +23,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, cast
 
 from bot.core.context import ContextKind
 from bot.core.plans import IntervalPlan
@@ -69,35 +68,6 @@ class Seeded:
         return tuple(range(first, first + CONTACTS_PER_DUE))
 
 
-class _Cursor:
-    """The part of an aiosqlite cursor that ``Transaction`` uses, without a thread."""
-
-    def __init__(self, cursor: sqlite3.Cursor) -> None:
-        self._cursor = cursor
-        self.rowcount = cursor.rowcount
-        self.lastrowid = cursor.lastrowid
-
-    async def fetchone(self) -> sqlite3.Row | None:
-        row: sqlite3.Row | None = self._cursor.fetchone()
-        return row
-
-    async def fetchall(self) -> list[sqlite3.Row]:
-        return self._cursor.fetchall()
-
-    async def close(self) -> None:
-        self._cursor.close()
-
-
-class _DirectConnection:
-    """The part of an aiosqlite connection that ``Transaction`` uses, run in this thread."""
-
-    def __init__(self, connection: sqlite3.Connection) -> None:
-        self._connection = connection
-
-    async def execute(self, sql: str, params: Any = ()) -> _Cursor:
-        return _Cursor(self._connection.execute(sql, params))
-
-
 def _chunks(ids: range, size: int) -> Iterator[range]:
     for start in range(0, len(ids), size):
         yield ids[start : start + size]
@@ -121,7 +91,7 @@ async def seed(settings: Settings, watches: int, due: int) -> Seeded:
     connection.execute("PRAGMA foreign_keys=ON")
     # Seeding only: a crash means seeding again, so skip the fsyncs.
     connection.execute("PRAGMA synchronous=OFF")
-    tx = Transaction(cast(Any, _DirectConnection(connection)), sealer)
+    tx = Transaction.direct(connection, sealer)
     # Spread the due activists evenly through the population.
     step = max(1, watches // max(1, due))
     due_indexes = set(range(0, step * due, step))

@@ -15,16 +15,34 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterable
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, TypeVar, cast
 
 import aiosqlite
 
 from bot.crypto import Sealer
 
 Params = Iterable[Any] | dict[str, Any]
+T = TypeVar("T")
+# Work that runs in one transaction on the database's own thread (see Database.inline).
+Inline = Callable[["Transaction"], Coroutine[Any, Any, T]]
+
+
+class _Cursor(Protocol):
+    rowcount: int
+    lastrowid: int | None
+
+    async def fetchone(self) -> Any: ...
+
+    async def fetchall(self) -> Any: ...
+
+    async def close(self) -> None: ...
+
+
+class _Connection(Protocol):
+    async def execute(self, sql: str, params: Any = ...) -> Any: ...
 
 
 class StorageError(Exception):
@@ -34,9 +52,19 @@ class StorageError(Exception):
 class Transaction:
     """Run statements inside one open transaction; obtained from :class:`Database`."""
 
-    def __init__(self, connection: aiosqlite.Connection, sealer: Sealer | None) -> None:
+    def __init__(self, connection: _Connection, sealer: Sealer | None) -> None:
         self._connection = connection
         self._sealer = sealer
+
+    @classmethod
+    def direct(cls, connection: sqlite3.Connection, sealer: Sealer | None) -> Transaction:
+        """Return a transaction that runs statements on ``connection`` in this thread.
+
+        Its methods never wait: a coroutine using only them finishes in one step,
+        which is what lets :meth:`Database.inline` run it on the database thread.
+        The caller opens and ends the transaction on ``connection``.
+        """
+        return cls(_DirectConnection(connection), sealer)
 
     def seal(self, plaintext: str, identity: str) -> str:
         """Encrypt a value for storage, bound to its row's ``identity``."""
@@ -72,7 +100,7 @@ class Transaction:
         """Run one statement and return the number of rows it changed."""
         cursor = await self._connection.execute(sql, params)
         try:
-            return cursor.rowcount
+            return int(cursor.rowcount)
         finally:
             await cursor.close()
 
@@ -82,7 +110,7 @@ class Transaction:
         try:
             if cursor.lastrowid is None:
                 raise sqlite3.OperationalError("statement inserted no row")
-            return cursor.lastrowid
+            return int(cursor.lastrowid)
         finally:
             await cursor.close()
 
@@ -102,6 +130,45 @@ class Transaction:
             return list(await cursor.fetchall())
         finally:
             await cursor.close()
+
+
+class _DirectCursor:
+    """The part of an aiosqlite cursor that :class:`Transaction` uses, without a thread."""
+
+    def __init__(self, cursor: sqlite3.Cursor) -> None:
+        self._cursor = cursor
+        self.rowcount = cursor.rowcount
+        self.lastrowid = cursor.lastrowid
+
+    async def fetchone(self) -> sqlite3.Row | None:
+        row: sqlite3.Row | None = self._cursor.fetchone()
+        return row
+
+    async def fetchall(self) -> list[sqlite3.Row]:
+        return self._cursor.fetchall()
+
+    async def close(self) -> None:
+        self._cursor.close()
+
+
+class _DirectConnection:
+    """The part of an aiosqlite connection that :class:`Transaction` uses, in this thread."""
+
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self._connection = connection
+
+    async def execute(self, sql: str, params: Any = ()) -> _DirectCursor:
+        return _DirectCursor(self._connection.execute(sql, params))
+
+
+def _finish(work: Coroutine[Any, Any, T]) -> T:
+    """Run a coroutine that never waits to its end, in this thread, and return its result."""
+    try:
+        work.send(None)
+    except StopIteration as done:
+        return cast(T, done.value)
+    work.close()
+    raise RuntimeError("work given to Database.inline waited for something; it must not")
 
 
 class Database:
@@ -182,6 +249,37 @@ class Database:
                 # Nothing to keep: a snapshot ends the same way whether or not
                 # the reader raised.
                 await self._connection.execute("ROLLBACK")
+
+    async def inline(self, work: Inline[T], *, write: bool = True) -> T:
+        """Run ``work`` in one transaction entirely on the database thread; return its result.
+
+        A transaction from :meth:`transaction` crosses between the event loop and
+        the database thread once per statement, which is most of the cost of a
+        sweep that writes dozens of rows per watch. Here the whole coroutine runs
+        there in one trip. It must await only the given transaction's methods
+        (nothing else that waits: no sleeps, locks or network); anything else
+        makes it fail and roll back. It must not touch the event loop either
+        (no callbacks, no events): do that with the result, after it returns.
+        """
+        async with self._lock:
+            # aiosqlite runs each queued call on its one thread, in order, and
+            # _execute is how it queues one (private, but its only way); the lock
+            # keeps every other transaction of this process out meanwhile.
+            connection: Any = self._connection
+            return cast(T, await connection._execute(self._run_inline, work, write))
+
+    def _run_inline(self, work: Inline[T], write: bool) -> T:
+        """Run on the database thread: begin, finish ``work``, then commit or roll back."""
+        # We are on aiosqlite's thread, the only one its sqlite3 connection accepts.
+        connection = self._connection._conn
+        connection.execute("BEGIN IMMEDIATE" if write else "BEGIN DEFERRED")
+        try:
+            result = _finish(work(Transaction.direct(connection, self._sealer)))
+        except BaseException:
+            connection.execute("ROLLBACK")
+            raise
+        connection.execute("COMMIT" if write else "ROLLBACK")
+        return result
 
     async def close(self) -> None:
         """Wait for running transactions to end, then close the connection."""

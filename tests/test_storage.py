@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import threading
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -11,7 +12,7 @@ import pytest
 from bot.core.watches import AlertReason
 from storage import contacts as contact_repository
 from storage import incidents as incident_repository
-from storage.database import Database, StorageError
+from storage.database import Database, StorageError, Transaction
 from storage.migrations import (
     MIGRATIONS_DIR,
     DatabaseTooNewError,
@@ -215,6 +216,105 @@ async def test_interleaved_transactions_never_see_each_others_uncommitted_work(
         await writer
     # The reader waited for the writer's transaction to end, and saw its rollback.
     assert await read == 0
+
+
+_INSERT_PERSON = (
+    "INSERT INTO people (telegram_user_id, language, created_at, seen_at) "
+    "VALUES (?, 'en', 'x', 'x')"
+)
+
+
+async def _people(database: Database) -> list[int]:
+    async with database.snapshot() as tx:
+        rows = await tx.fetch_all("SELECT telegram_user_id FROM people ORDER BY id")
+    return [row[0] for row in rows]
+
+
+async def test_inline_work_runs_on_the_database_thread_and_commits_as_one(
+    database: Database,
+) -> None:
+    await apply_migrations(database, FakeClock())
+
+    async def work(tx: Transaction) -> tuple[int, str]:
+        first = await tx.insert(_INSERT_PERSON, (1,))
+        await tx.insert(_INSERT_PERSON, (2,))
+        return first, threading.current_thread().name
+
+    (row_id, thread) = await database.inline(work)
+    assert row_id >= 1
+    assert thread != threading.current_thread().name
+    assert await _people(database) == [1, 2]
+
+
+async def test_failing_inline_work_rolls_back_all_of_it_and_the_next_transaction_proceeds(
+    database: Database,
+) -> None:
+    await apply_migrations(database, FakeClock())
+
+    async def work(tx: Transaction) -> None:
+        await tx.insert(_INSERT_PERSON, (1,))
+        await tx.insert(_INSERT_PERSON, (1,))
+
+    with pytest.raises(sqlite3.IntegrityError):
+        await database.inline(work)
+    async with database.transaction() as tx:
+        await tx.execute(_INSERT_PERSON, (2,))
+    assert await _people(database) == [2]
+
+
+async def test_inline_work_that_waits_for_anything_else_is_refused_and_rolled_back(
+    database: Database,
+) -> None:
+    await apply_migrations(database, FakeClock())
+
+    async def work(tx: Transaction) -> None:
+        await tx.insert(_INSERT_PERSON, (1,))
+        # Anything that suspends would need the event loop, which is not on this thread.
+        await asyncio.sleep(0)
+        await tx.insert(_INSERT_PERSON, (2,))
+
+    with pytest.raises(RuntimeError, match="waited"):
+        await database.inline(work)
+    assert await _people(database) == []
+
+
+async def test_read_only_inline_work_leaves_nothing_behind(database: Database) -> None:
+    await apply_migrations(database, FakeClock())
+
+    async def work(tx: Transaction) -> int:
+        await tx.insert(_INSERT_PERSON, (1,))
+        row = await tx.fetch_one("SELECT count(*) FROM people")
+        assert row is not None
+        return int(row[0])
+
+    assert await database.inline(work, write=False) == 1
+    assert await _people(database) == []
+
+
+async def test_inline_work_waits_for_a_running_transaction_and_sees_its_outcome(
+    database: Database,
+) -> None:
+    await apply_migrations(database, FakeClock())
+    inside = asyncio.Event()
+    release = asyncio.Event()
+
+    async def slow_writer() -> None:
+        async with database.transaction() as tx:
+            await tx.execute(_INSERT_PERSON, (7,))
+            inside.set()
+            await release.wait()
+
+    async def count(tx: Transaction) -> int:
+        row = await tx.fetch_one("SELECT count(*) FROM people")
+        assert row is not None
+        return int(row[0])
+
+    writer = asyncio.create_task(slow_writer())
+    await inside.wait()
+    counted = asyncio.create_task(database.inline(count, write=False))
+    release.set()
+    await writer
+    assert await counted == 1
 
 
 async def test_rebuilding_a_table_with_foreign_keys_off_keeps_the_rows_that_point_to_it(

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from bot.clock import Clock
@@ -34,6 +34,16 @@ BATCH = 200
 
 class _LostRaceError(Exception):
     """A compare-and-set lost: someone changed the row since it was read."""
+
+
+@dataclass
+class _Written:
+    """What writing one batch did, watch by watch."""
+
+    saved: list[int] = field(default_factory=list)
+    lost: list[int] = field(default_factory=list)
+    failed: list[tuple[int, Exception]] = field(default_factory=list)
+    queued: int = 0
 
 
 class Sweeper:
@@ -96,8 +106,10 @@ class Sweeper:
             advanced += await self._advance_batch(page.entries, now)
 
     async def _load_batch(self, now: datetime, after: watch_repository.Cursor) -> DuePage:
-        async with self._database.snapshot() as tx:
+        async def load(tx: Transaction) -> DuePage:
             return await watch_repository.due_page(tx, now, after, BATCH)
+
+        return await self._database.inline(load, write=False)
 
     async def _advance_batch(self, entries: list[DueWatch | UnreadableWatch], now: datetime) -> int:
         """Apply the pure transition to each watch, then write the batch in one transaction."""
@@ -127,10 +139,14 @@ class Sweeper:
         return advanced
 
     async def _write(self, steps: list[tuple[DueWatch, Transition]], now: datetime) -> int:
-        """Save each watch and queue its effects, all in one transaction; return how many."""
-        written: list[int] = []
-        queued = 0
-        async with self._database.transaction() as tx:
+        """Save each watch and queue its effects, all in one transaction; return how many.
+
+        The whole batch runs on the database thread in one trip (dozens of
+        statements per alerting watch); what it found is dealt with here after.
+        """
+
+        async def write(tx: Transaction) -> _Written:
+            written = _Written()
             # Read inside the write transaction, not with the batch: a duress
             # episode may begin meanwhile without touching the watch's version.
             pretending = await watch_repository.pretending_among(
@@ -141,24 +157,27 @@ class Sweeper:
                 try:
                     # A savepoint per watch: if its effects raise, only its rows are undone.
                     async with tx.savepoint():
-                        effects = await self._record(
+                        written.queued += await self._record(
                             tx, entry, transition, now, is_pretending=person_id in pretending
                         )
                 except _LostRaceError:
-                    logger.info(
-                        "the watch of person %s changed meanwhile; next tick retries", person_id
-                    )
-                    continue
+                    written.lost.append(person_id)
                 except Exception as error:  # one broken watch must not stop the rest
-                    self._skip("watch", person_id, error)
-                    continue
-                written.append(person_id)
-                queued += effects
-        for person_id in written:
+                    written.failed.append((person_id, error))
+                else:
+                    written.saved.append(person_id)
+            return written
+
+        written = await self._database.inline(write)
+        for person_id in written.lost:
+            logger.info("the watch of person %s changed meanwhile; next tick retries", person_id)
+        for person_id, error in written.failed:
+            self._skip("watch", person_id, error)
+        for person_id in written.saved:
             self._broken.discard(("watch", person_id))
-        if queued:
+        if written.queued:
             self._on_queued()
-        return len(written)
+        return len(written.saved)
 
     async def _record(
         self,
