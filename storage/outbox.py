@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -43,6 +43,79 @@ def _message(tx: Transaction, row: sqlite3.Row) -> OutboxMessage:
     )
 
 
+@dataclass(frozen=True)
+class NewMessage:
+    """One message to queue; see :func:`add_many`."""
+
+    person_id: int
+    chat_id: int
+    kind: OutboxKind
+    priority: int
+    payload: Mapping[str, str | None]
+    incident_id: int | None = None
+    contact_id: int | None = None
+    drill_id: int | None = None
+    # The row that must be sent (or have failed) before this one...
+    after_id: int | None = None
+    # ...or the message just before this one in the same call.
+    after_previous: bool = False
+
+
+_COLUMNS = (
+    "id, person_id, incident_id, contact_id, drill_id, after_id, chat_id, kind, priority, "
+    "payload, created_at, next_attempt_at"
+)
+_ROW = "(" + ", ".join("?" for _ in _COLUMNS.split(", ")) + ")"
+# Rows per INSERT: well within SQLite's limit of 32,766 bound values.
+_ROWS_PER_INSERT = 500
+
+
+async def add_many(tx: Transaction, messages: Sequence[NewMessage], now: datetime) -> list[int]:
+    """Queue ``messages``, ready to send at ``now``, in as few statements as can be; return ids.
+
+    Each payload is sealed bound to its row's id and chat, so it cannot be moved
+    to another row. The ids are chosen here, the way SQLite would choose them
+    (one past the largest): the write transaction holds the only write lock, so
+    no other row can take them before the insert.
+    """
+    if not messages:
+        return []
+    if messages[0].after_previous:
+        raise ValueError("the first message has no previous one to follow")
+    top = await tx.fetch_one("SELECT COALESCE(MAX(id), 0) FROM outbox")
+    first_id = int(top[0]) + 1 if top is not None else 1
+    moment = to_db(now)
+    rows: list[tuple[object, ...]] = []
+    for row_id, message in enumerate(messages, start=first_id):
+        identity = sealing.outbox_payload(
+            row_id, message.chat_id, message.person_id, message.kind.value
+        )
+        payload = tx.seal(json.dumps(dict(message.payload), sort_keys=True), identity)
+        rows.append(
+            (
+                row_id,
+                message.person_id,
+                message.incident_id,
+                message.contact_id,
+                message.drill_id,
+                row_id - 1 if message.after_previous else message.after_id,
+                message.chat_id,
+                message.kind.value,
+                message.priority,
+                payload,
+                moment,
+                moment,
+            )
+        )
+    for start in range(0, len(rows), _ROWS_PER_INSERT):
+        chunk = rows[start : start + _ROWS_PER_INSERT]
+        await tx.execute(
+            f"INSERT INTO outbox ({_COLUMNS}) VALUES {', '.join(_ROW for _ in chunk)}",  # noqa: S608 -- only column names and "?" marks are interpolated
+            [value for row in chunk for value in row],
+        )
+    return list(range(first_id, first_id + len(rows)))
+
+
 async def add(
     tx: Transaction,
     *,
@@ -62,30 +135,18 @@ async def add(
     ``after_id``: the row that must be sent (or have failed) before this one,
     so an alert's location never arrives before the alert itself.
     """
-    row_id = await tx.insert(
-        "INSERT INTO outbox (person_id, incident_id, contact_id, drill_id, after_id, chat_id, "
-        "kind, priority, payload, created_at, next_attempt_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, '', ?, ?)",
-        (
-            person_id,
-            incident_id,
-            contact_id,
-            drill_id,
-            after_id,
-            chat_id,
-            kind.value,
-            priority,
-            to_db(now),
-            to_db(now),
-        ),
+    message = NewMessage(
+        person_id=person_id,
+        chat_id=chat_id,
+        kind=kind,
+        priority=priority,
+        payload=payload,
+        incident_id=incident_id,
+        contact_id=contact_id,
+        drill_id=drill_id,
+        after_id=after_id,
     )
-    # Sealed once the row has its id, in the same transaction: the payload is
-    # bound to this row and its chat, so it cannot be moved to another.
-    identity = sealing.outbox_payload(row_id, chat_id, person_id, kind.value)
-    await tx.execute(
-        "UPDATE outbox SET payload = ? WHERE id = ?",
-        (tx.seal(json.dumps(dict(payload), sort_keys=True), identity), row_id),
-    )
+    (row_id,) = await add_many(tx, [message], now)
     return row_id
 
 

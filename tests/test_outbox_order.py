@@ -10,6 +10,7 @@ import pytest
 
 from bot.core.context import ContextKind
 from bot.core.incidents import AlertPolicy
+from bot.core.outbox import OutboxKind
 from bot.core.watches import AlertReason
 from bot.crypto import Sealer, new_key
 from bot.services import alerting
@@ -103,3 +104,45 @@ async def test_an_sos_and_its_map_pins_go_before_any_missed_check_in_alert(
     assert [kind for kind, chat in order if chat not in sos_chats] == (
         ["alert"] * 10 + ["alert_location"] * 10
     )
+
+
+def _message(chat_id: int, *, after_previous: bool = False) -> outbox_repository.NewMessage:
+    return outbox_repository.NewMessage(
+        person_id=1,
+        chat_id=chat_id,
+        kind=OutboxKind.ALERT_LOCATION if after_previous else OutboxKind.ALERT,
+        priority=10,
+        payload={"n": str(chat_id)},
+        after_previous=after_previous,
+    )
+
+
+async def test_many_messages_queued_at_once_keep_their_order_chains_and_payloads(
+    database: Database,
+) -> None:
+    # More than one INSERT holds: the ids, chains and sealed payloads run on across them.
+    messages = [_message(1000 + n // 2, after_previous=n % 2 == 1) for n in range(1_204)]
+    async with database.transaction() as tx:
+        await people_repository.upsert(tx, 1, "en", "Activist", T0)
+        earlier = await outbox_repository.add(
+            tx, person_id=1, chat_id=7, kind=OutboxKind.REMIND, priority=50, payload={}, now=T0
+        )
+        ids = await outbox_repository.add_many(tx, messages, T0)
+    assert ids == list(range(earlier + 1, earlier + 1 + len(messages)))
+    async with database.snapshot() as tx:
+        stored = {m.id: m for m in await outbox_repository.for_person(tx, 1)}
+        rows = {
+            row["id"]: row["after_id"]
+            for row in await tx.fetch_all("SELECT id, after_id FROM outbox")
+        }
+    for row_id, message in zip(ids, messages, strict=True):
+        assert stored[row_id].chat_id == message.chat_id
+        assert stored[row_id].payload == message.payload
+        assert rows[row_id] == (row_id - 1 if message.after_previous else None)
+
+
+async def test_a_first_message_cannot_follow_a_previous_one(database: Database) -> None:
+    async with database.transaction() as tx:
+        await people_repository.upsert(tx, 1, "en", "Activist", T0)
+        with pytest.raises(ValueError, match="first message"):
+            await outbox_repository.add_many(tx, [_message(5, after_previous=True)], T0)

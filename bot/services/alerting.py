@@ -29,6 +29,7 @@ from storage import context as context_repository
 from storage import incidents as incident_repository
 from storage import outbox as outbox_repository
 from storage.database import Transaction
+from storage.outbox import NewMessage
 
 # A location older than this is not worth a map pin of its own in an alert.
 LOCATION_HORIZON = timedelta(days=7)
@@ -55,20 +56,17 @@ def priority_of(reason: AlertReason, *, first_text: bool = True) -> int:
     return PRIORITY_SOS if first_text else PRIORITY_SOS_MORE
 
 
-async def _queue_for(
-    tx: Transaction,
+def _message_for(
     incident: Incident,
     contact: Contact,
     kind: OutboxKind,
-    now: datetime,
     payload: dict[str, str | None],
     *,
     priority: int | None = None,
-    after_id: int | None = None,
-) -> int:
-    """Queue one message about ``incident`` to ``contact``'s chat."""
-    return await outbox_repository.add(
-        tx,
+    after_previous: bool = False,
+) -> NewMessage:
+    """Return one message about ``incident`` to ``contact``'s chat, to be queued."""
+    return NewMessage(
         person_id=incident.person_id,
         incident_id=incident.id,
         contact_id=contact.id,
@@ -78,8 +76,7 @@ async def _queue_for(
         if priority is None
         else priority,
         payload=payload,
-        now=now,
-        after_id=after_id,
+        after_previous=after_previous,
     )
 
 
@@ -112,39 +109,28 @@ async def attachments_of(
     )
 
 
-async def queue_alert(
-    tx: Transaction,
-    incident: Incident,
-    contact: Contact,
-    now: datetime,
-    repeat: int = 0,
-    attachments: Attachments | None = None,
-) -> int:
-    """Queue the alert for one contact: the text, then the last location, then media.
+def alert_messages(
+    incident: Incident, contact: Contact, attachments: Attachments, repeat: int = 0
+) -> list[NewMessage]:
+    """Return the alert for one contact: the text, then the last location, then media.
 
-    Each row follows the previous one in the chat, so the pieces arrive in order.
-    ``attachments`` (from :func:`attachments_of`) spares a lookup per contact
-    when one incident alerts several; without it they are looked up here.
+    Each message follows the one before it in the chat, so the pieces arrive in order.
+    ``attachments`` come from :func:`attachments_of`, once per incident.
     """
-    if attachments is None:
-        attachments = await attachments_of(tx, incident.person_id, now, with_media=not repeat)
-    text_id = await _queue_for(
-        tx, incident, contact, OutboxKind.ALERT, now, {"repeat": str(repeat)}
-    )
-    previous = text_id
+    messages = [_message_for(incident, contact, OutboxKind.ALERT, {"repeat": str(repeat)})]
     if attachments.has_location:
-        previous = await _queue_for(
-            tx, incident, contact, OutboxKind.ALERT_LOCATION, now, {}, after_id=previous
+        messages.append(
+            _message_for(incident, contact, OutboxKind.ALERT_LOCATION, {}, after_previous=True)
         )
     if repeat:
         # A repeat is a reminder: the photos and voice notes went out the first time.
-        return text_id
+        return messages
     for telegram_message_id in attachments.media:
         payload: dict[str, str | None] = {"item": str(telegram_message_id)}
-        previous = await _queue_for(
-            tx, incident, contact, OutboxKind.ALERT_MEDIA, now, payload, after_id=previous
+        messages.append(
+            _message_for(incident, contact, OutboxKind.ALERT_MEDIA, payload, after_previous=True)
         )
-    return text_id
+    return messages
 
 
 async def open_alert(
@@ -184,8 +170,8 @@ async def open_alert(
     ]
     if alerted:
         attachments = await attachments_of(tx, person.id, now)
-        for contact in alerted:
-            await queue_alert(tx, incident, contact, now, attachments=attachments)
+        messages = [m for c in alerted for m in alert_messages(incident, c, attachments)]
+        await outbox_repository.add_many(tx, messages, now)
     await incident_repository.save(tx, incident, wake_at(incident, policy))
     return incident
 
@@ -201,15 +187,21 @@ async def advance_incident(
         for c in await contact_repository.contacts_of(tx, incident.person_id)
         if c.status is ContactStatus.ACTIVE and not is_spared(c, incident.reason)
     ]
+    messages: list[NewMessage] = []
     for action in actions:
         if isinstance(action, Repeat):
-            for contact in contacts:
-                if contact.id in alerted:
-                    await queue_alert(tx, updated, contact, now, repeat=action.number)
+            repeated = [c for c in contacts if c.id in alerted]
+            if repeated:
+                attachments = await attachments_of(tx, incident.person_id, now, with_media=False)
+                for contact in repeated:
+                    messages += alert_messages(updated, contact, attachments, action.number)
         elif isinstance(action, Escalate):
-            for contact in contacts:
-                if contact.tier == 2 and contact.id not in alerted:
-                    await queue_alert(tx, updated, contact, now)
+            escalated = [c for c in contacts if c.tier == 2 and c.id not in alerted]
+            if escalated:
+                attachments = await attachments_of(tx, incident.person_id, now)
+                for contact in escalated:
+                    messages += alert_messages(updated, contact, attachments)
+    await outbox_repository.add_many(tx, messages, now)
     # Compare-and-set: an acknowledgement or all-clear may have landed meanwhile.
     return await incident_repository.save(tx, updated, wake_at(updated, policy))
 
@@ -239,28 +231,24 @@ async def acknowledge(tx: Transaction, incident: Incident, contact: Contact, now
     taken = replace(incident, acknowledged_by=contact.id, acknowledged_at=now)
     if not await incident_repository.save(tx, taken, None):
         return False
-    for other in await _alerted(tx, incident, leaving_out=contact.id):
-        await _queue_for(tx, incident, other, OutboxKind.ACKNOWLEDGED, now, {"by": str(contact.id)})
+    told = await _alerted(tx, incident, leaving_out=contact.id)
+    payload: dict[str, str | None] = {"by": str(contact.id)}
+    await outbox_repository.add_many(
+        tx, [_message_for(incident, o, OutboxKind.ACKNOWLEDGED, payload) for o in told], now
+    )
     return True
 
 
 async def all_clear(tx: Transaction, person: Person, checked_in_at: datetime) -> int:
     """Close the person's open incidents and tell everyone alerted; return rows queued."""
-    queued = 0
-    for incident in await incident_repository.close_open(tx, person.id, checked_in_at):
-        for contact in await _alerted(tx, incident):
-            payload = {"checked_in_at": _iso(checked_in_at)}
-            await _queue_for(
-                tx,
-                incident,
-                contact,
-                OutboxKind.ALL_CLEAR,
-                checked_in_at,
-                payload,
-                priority=PRIORITY_ALL_CLEAR,
-            )
-            queued += 1
-    return queued
+    payload = {"checked_in_at": _iso(checked_in_at)}
+    messages = [
+        _message_for(incident, contact, OutboxKind.ALL_CLEAR, payload, priority=PRIORITY_ALL_CLEAR)
+        for incident in await incident_repository.close_open(tx, person.id, checked_in_at)
+        for contact in await _alerted(tx, incident)
+    ]
+    await outbox_repository.add_many(tx, messages, checked_in_at)
+    return len(messages)
 
 
 async def warn_unreachable(
@@ -308,10 +296,8 @@ async def group_skipped(tx: Transaction, incident: Incident, group: Contact, now
 
     The group turned out, right before sending, to have the activist in it.
     """
-    told = 0
-    for other in await _alerted(tx, incident, leaving_out=group.id):
-        await _queue_for(
-            tx, incident, other, OutboxKind.GROUP_SKIPPED, now, {"group": group.display_name}
-        )
-        told += 1
-    return told
+    payload: dict[str, str | None] = {"group": group.display_name}
+    others = await _alerted(tx, incident, leaving_out=group.id)
+    messages = [_message_for(incident, o, OutboxKind.GROUP_SKIPPED, payload) for o in others]
+    await outbox_repository.add_many(tx, messages, now)
+    return len(messages)
