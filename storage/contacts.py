@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+from collections.abc import Sequence
 from datetime import datetime
 
 from bot.core.contacts import Contact, ContactStatus, Invite
 from bot.crypto import SealBrokenError
 from storage import outbox, sealing
-from storage.database import Transaction
+from storage.database import Transaction, chunks, marks
 from storage.timestamps import from_db, to_db
 
 logger = logging.getLogger(__name__)
@@ -158,10 +159,21 @@ async def upsert_contact(
 
 async def contacts_of(tx: Transaction, person_id: int) -> list[Contact]:
     """Return the person's contacts, tier 1 first."""
-    rows = await tx.fetch_all(
-        "SELECT * FROM contacts WHERE person_id = ? ORDER BY tier, id", (person_id,)
-    )
-    return [_contact(tx, row) for row in rows]
+    return (await contacts_among(tx, [person_id])).get(person_id, [])
+
+
+async def contacts_among(tx: Transaction, person_ids: Sequence[int]) -> dict[int, list[Contact]]:
+    """Return the contacts of each of ``person_ids`` who has any, tier 1 first, in one query."""
+    found: dict[int, list[Contact]] = {}
+    for chunk in chunks(person_ids):
+        rows = await tx.fetch_all(
+            f"SELECT * FROM contacts WHERE person_id IN ({marks(chunk)}) "  # noqa: S608 -- only "?" marks are interpolated
+            "ORDER BY person_id, tier, id",
+            chunk,
+        )
+        for row in rows:
+            found.setdefault(int(row["person_id"]), []).append(_contact(tx, row))
+    return found
 
 
 async def contact_by_id(tx: Transaction, contact_id: int) -> Contact | None:

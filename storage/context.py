@@ -11,14 +11,14 @@ from __future__ import annotations
 import json
 import logging
 import sqlite3
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from bot.core.context import ContextItem, ContextKind
 from bot.crypto import SealBrokenError
 from storage import sealing
-from storage.database import Transaction
+from storage.database import Transaction, chunks, marks
 from storage.timestamps import from_db, to_db
 
 logger = logging.getLogger(__name__)
@@ -135,13 +135,27 @@ async def instructions_of(tx: Transaction, person_id: int) -> tuple[str | None, 
 
 async def latest_location(tx: Transaction, person_id: int, since: datetime) -> ContextItem | None:
     """Return the most recently updated readable location item touched since ``since``."""
-    rows = await tx.fetch_all(
-        "SELECT * FROM context_items WHERE person_id = ? AND kind = 'location' "
-        "AND updated_at >= ? ORDER BY updated_at DESC, id DESC LIMIT 5",
-        (person_id, to_db(since)),
-    )
-    readable = (_item(tx, row) for row in rows)
-    return next((item for item in readable if item is not None), None)
+    return (await latest_locations(tx, [person_id], since)).get(person_id)
+
+
+async def latest_locations(
+    tx: Transaction, person_ids: Sequence[int], since: datetime
+) -> dict[int, ContextItem]:
+    """Return, for each of ``person_ids`` who has one, :func:`latest_location`, in one query."""
+    found: dict[int, ContextItem] = {}
+    for chunk in chunks(person_ids):
+        rows = await tx.fetch_all(
+            "SELECT * FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY person_id "  # noqa: S608 -- only "?" marks are interpolated
+            "ORDER BY updated_at DESC, id DESC) AS newest FROM context_items "
+            f"WHERE person_id IN ({marks(chunk)}) AND kind = 'location' AND updated_at >= ?) "
+            "WHERE newest <= 5 ORDER BY person_id, newest",
+            [*chunk, to_db(since)],
+        )
+        for row in rows:
+            person_id = int(row["person_id"])
+            if person_id not in found and (item := _item(tx, row)) is not None:
+                found[person_id] = item
+    return found
 
 
 async def recent_media(
@@ -153,20 +167,27 @@ async def recent_media(
     :func:`recent` would return them), and only their photos and voice notes
     are opened.
     """
-    rows = await tx.fetch_all(
-        "SELECT * FROM (SELECT * FROM context_items WHERE person_id = ? AND updated_at >= ? "
-        "ORDER BY updated_at DESC, id DESC LIMIT ?) "
-        "WHERE kind IN ('photo', 'voice') ORDER BY updated_at DESC, id DESC",
-        (person_id, to_db(since), scan),
-    )
-    found: list[ContextItem] = []
-    for row in rows:
-        if len(found) == limit:
-            break
-        opened = _item(tx, row)
-        if opened is not None:
-            found.append(opened)
-    return found
+    return (await recent_media_among(tx, [person_id], since, scan, limit)).get(person_id, [])
+
+
+async def recent_media_among(
+    tx: Transaction, person_ids: Sequence[int], since: datetime, scan: int, limit: int
+) -> dict[int, list[ContextItem]]:
+    """Return, for each of ``person_ids`` who has any, :func:`recent_media`, in one query."""
+    found: dict[int, list[ContextItem]] = {}
+    for chunk in chunks(person_ids):
+        rows = await tx.fetch_all(
+            "SELECT * FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY person_id "  # noqa: S608 -- only "?" marks are interpolated
+            "ORDER BY updated_at DESC, id DESC) AS newest FROM context_items "
+            f"WHERE person_id IN ({marks(chunk)}) AND updated_at >= ?) "
+            "WHERE newest <= ? AND kind IN ('photo', 'voice') ORDER BY person_id, newest",
+            [*chunk, to_db(since), scan],
+        )
+        for row in rows:
+            media = found.setdefault(int(row["person_id"]), [])
+            if len(media) < limit and (item := _item(tx, row)) is not None:
+                media.append(item)
+    return {person_id: media for person_id, media in found.items() if media}
 
 
 async def forget_all(tx: Transaction, person_id: int) -> None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import AsyncIterator, Callable, Coroutine, Iterable
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterable, Sequence, Sized
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, Protocol, TypeVar, cast
@@ -43,6 +43,20 @@ class _Cursor(Protocol):
 
 class _Connection(Protocol):
     async def execute(self, sql: str, params: Any = ...) -> Any: ...
+
+
+# Values bound in one "IN (...)" list: well within SQLite's limit of 32,766.
+IN_LIST_SIZE = 500
+
+
+def chunks(values: Sequence[T], size: int = IN_LIST_SIZE) -> list[Sequence[T]]:
+    """Split ``values`` into parts small enough for one "IN (...)" list each."""
+    return [values[start : start + size] for start in range(0, len(values), size)]
+
+
+def marks(values: Sized) -> str:
+    """Return the "?, ?, ..." placeholders for binding ``values`` in an "IN (...)" list."""
+    return ", ".join("?" for _ in range(len(values)))
 
 
 class StorageError(Exception):

@@ -38,20 +38,21 @@ def _incident(row: sqlite3.Row) -> Incident:
     )
 
 
-async def open_incident(
-    tx: Transaction,
-    person_id: int,
-    reason: AlertReason,
-    due_at: datetime,
-    now: datetime,
-    offline_since: datetime | None,
-    wrong_pins: int | None = None,
-) -> int:
-    """Record a new alert about ``person_id`` and return its id."""
+async def open_incident(tx: Transaction, incident: Incident, wake_at: datetime | None) -> int:
+    """Record a new alert (``incident``, whose id is not yet known) and return its id."""
     return await tx.insert(
-        "INSERT INTO incidents (person_id, reason, due_at, opened_at, offline_since, wrong_pins) "
-        "VALUES (?, ?, ?, ?, ?, ?)",
-        (person_id, reason.value, to_db(due_at), to_db(now), _db(offline_since), wrong_pins),
+        "INSERT INTO incidents (person_id, reason, due_at, opened_at, offline_since, wrong_pins, "
+        "escalated_at, wake_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            incident.person_id,
+            incident.reason.value,
+            to_db(incident.due_at),
+            to_db(incident.opened_at),
+            _db(incident.offline_since),
+            incident.wrong_pins,
+            _db(incident.escalated_at),
+            _db(wake_at),
+        ),
     )
 
 

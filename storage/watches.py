@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta
 
 from bot.core.people import Person
 from bot.core.plans import DailyPlan, IntervalPlan, Plan
 from bot.core.watches import Watch, WatchState
-from storage.database import Transaction
+from storage.database import Transaction, chunks, marks
 from storage.people import person_from
 from storage.timestamps import from_db, to_db
 
@@ -177,11 +178,13 @@ async def due_page(tx: Transaction, now: datetime, after: Cursor, limit: int) ->
     return DuePage(entries, last)
 
 
-async def pretending_among(tx: Transaction, person_ids: list[int]) -> set[int]:
+async def pretending_among(tx: Transaction, person_ids: Sequence[int]) -> set[int]:
     """Return which of ``person_ids`` are in a duress episode (their phone has a view)."""
-    marks = ", ".join("?" for _ in person_ids)
-    rows = await tx.fetch_all(
-        f"SELECT person_id FROM phone_views WHERE person_id IN ({marks})",  # noqa: S608 -- only "?" marks are interpolated
-        person_ids,
-    )
-    return {int(row["person_id"]) for row in rows}
+    found: set[int] = set()
+    for chunk in chunks(person_ids):
+        rows = await tx.fetch_all(
+            f"SELECT person_id FROM phone_views WHERE person_id IN ({marks(chunk)})",  # noqa: S608 -- only "?" marks are interpolated
+            chunk,
+        )
+        found.update(int(row["person_id"]) for row in rows)
+    return found

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.core.incidents import Incident
 from bot.core.watches import AlertReason
 from storage import contacts as contact_repository
 from storage import incidents as incident_repository
@@ -384,11 +385,15 @@ async def test_has_open_sees_only_open_incidents_of_the_reasons_asked(database: 
     person_id = await _person(database)
     now = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
     async with database.transaction() as tx:
-        await incident_repository.open_incident(tx, person_id, AlertReason.SOS, now, now, None)
+        await incident_repository.open_incident(
+            tx, Incident(0, person_id, AlertReason.SOS, now, now), None
+        )
         assert await incident_repository.has_open(tx, person_id, [AlertReason.SOS])
         assert not await incident_repository.has_open(tx, person_id, [AlertReason.DURESS])
         assert not await incident_repository.has_open(tx, person_id, [])
-        await incident_repository.open_incident(tx, person_id, AlertReason.DURESS, now, now, None)
+        await incident_repository.open_incident(
+            tx, Incident(0, person_id, AlertReason.DURESS, now, now), None
+        )
         assert await incident_repository.has_open(tx, person_id, [AlertReason.DURESS])
         await incident_repository.close_open(tx, person_id, now)
         assert not await incident_repository.has_open(

@@ -241,3 +241,54 @@ async def test_a_duress_episode_begun_between_read_and_write_keeps_the_phone_sil
     assert await stack.sweeper.sweep() == 2  # the real watch and the phone's view
     # The phone hears its pretence's reminder only, not the real watch's too.
     assert [row["kind"] for row in await stack.outbox_rows(person)] == ["remind"]
+
+
+async def test_each_activist_of_a_batch_gets_their_own_place_and_media_and_no_one_elses(
+    stack: Stack,
+) -> None:
+    people = await stack.activists(4)
+    # Each activist left something different (read for the whole batch at once):
+    # a place and a photo; a text only; nothing; a place too old to pass on.
+    left: list[list[tuple[int, ContextKind, dict[str, Any], datetime]]] = [
+        [
+            (1, ContextKind.LOCATION, {"latitude": 1.0, "longitude": 2.0}, T0),
+            (2, ContextKind.PHOTO, {"file_id": "a"}, T0),
+        ],
+        [(1, ContextKind.TEXT, {"text": "fine"}, T0)],
+        [],
+        [(1, ContextKind.LOCATION, {"latitude": 3.0, "longitude": 4.0}, T0 - 8 * 24 * H)],
+    ]
+    async with stack.database.transaction() as tx:
+        for n, (person, items) in enumerate(zip(people, left, strict=True)):
+            await contact_repository.upsert_contact(
+                tx,
+                person_id=person.id,
+                chat_id=5001 + n,
+                is_group=False,
+                display_name=f"Contact of {n}",
+                language="en",
+                tier=1,
+                now=T0,
+            )
+            for message_id, kind, body, at in items:
+                await context_repository.record(tx, person.id, message_id, kind, body, at)
+    stack.clock.set(MISSED)
+    assert await stack.sweeper.sweep() == 4
+    kinds = [[row["kind"] for row in await stack.outbox_rows(p)] for p in people]
+    assert kinds == [
+        ["alert", "alert_location", "alert_media"],
+        ["alert"],
+        ["alert"],
+        ["alert"],
+    ]
+    for n, person in enumerate(people):
+        assert {row["contact_id"] for row in await stack.outbox_rows(person)} == {
+            await _contact_id(stack, 5001 + n)
+        }
+
+
+async def _contact_id(stack: Stack, chat_id: int) -> int:
+    async with stack.database.snapshot() as tx:
+        row = await tx.fetch_one("SELECT id FROM contacts WHERE chat_id = ?", (chat_id,))
+    assert row is not None
+    return int(row["id"])

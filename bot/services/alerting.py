@@ -7,6 +7,7 @@ recipient's language, so a repeat carries the newest context.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -97,15 +98,50 @@ async def attachments_of(
     tx: Transaction, person_id: int, now: datetime, *, with_media: bool = True
 ) -> Attachments:
     """Look up, once per incident, the last location and the newest media to pass on."""
+    return (await attachments_among(tx, [person_id], now, with_media=with_media))[person_id]
+
+
+async def attachments_among(
+    tx: Transaction, person_ids: Sequence[int], now: datetime, *, with_media: bool = True
+) -> dict[int, Attachments]:
+    """Return :func:`attachments_of` for each of ``person_ids``, in two queries for all."""
     since = now - LOCATION_HORIZON
-    location = await context_repository.latest_location(tx, person_id, since)
+    located = await context_repository.latest_locations(tx, person_ids, since)
     media = (
-        await context_repository.recent_media(tx, person_id, since, MEDIA_SCAN, MEDIA_PER_ALERT)
+        await context_repository.recent_media_among(
+            tx, person_ids, since, MEDIA_SCAN, MEDIA_PER_ALERT
+        )
         if with_media
-        else []
+        else {}
     )
-    return Attachments(
-        location is not None, tuple(item.telegram_message_id for item in reversed(media))
+    return {
+        person_id: Attachments(
+            person_id in located,
+            tuple(item.telegram_message_id for item in reversed(media.get(person_id, []))),
+        )
+        for person_id in person_ids
+    }
+
+
+@dataclass(frozen=True)
+class ReadAhead:
+    """What opening alerts reads about each of many people, read for all of them at once.
+
+    ``attachments`` has an entry for everyone read, contacts or not.
+    """
+
+    contacts: dict[int, list[Contact]]
+    attachments: dict[int, Attachments]
+
+
+async def read_ahead(tx: Transaction, person_ids: Sequence[int], now: datetime) -> ReadAhead:
+    """Read the contacts and attachments of ``person_ids``, who may each open an alert now.
+
+    The caller must not change them before the alerts are opened, in the same transaction.
+    """
+    return ReadAhead(
+        await contact_repository.contacts_among(tx, person_ids),
+        await attachments_among(tx, person_ids, now),
     )
 
 
@@ -143,36 +179,33 @@ async def open_alert(
     policy: AlertPolicy,
     *,
     wrong_pins: int | None = None,
+    known: ReadAhead | None = None,
 ) -> Incident:
-    """Open an incident and alert tier 1 (every tier for an SOS)."""
-    incident_id = await incident_repository.open_incident(
-        tx, person.id, reason, due_at, now, offline_since, wrong_pins
-    )
-    incident = opened(
+    """Open an incident and alert tier 1 (every tier for an SOS).
+
+    ``known``: the person's contacts and attachments, if already read (see :func:`read_ahead`).
+    """
+    unsaved = opened(
         Incident(
-            incident_id,
-            person.id,
-            reason,
-            due_at,
-            now,
-            offline_since=offline_since,
-            wrong_pins=wrong_pins,
+            0, person.id, reason, due_at, now, offline_since=offline_since, wrong_pins=wrong_pins
         )
     )
+    incident_id = await incident_repository.open_incident(tx, unsaved, wake_at(unsaved, policy))
+    incident = replace(unsaved, id=incident_id)
     # A group the activist is in gets no duress or PIN-failure alert: the
     # others' alert says so (rendered when sent).
+    if known is None or person.id not in known.attachments:
+        known = await read_ahead(tx, [person.id], now)
     alerted = [
         contact
-        for contact in await contact_repository.contacts_of(tx, person.id)
+        for contact in known.contacts.get(person.id, [])
         if contact.status is ContactStatus.ACTIVE
         and (contact.tier == 1 or incident.escalated_at is not None)
         and not is_spared(contact, reason)
     ]
-    if alerted:
-        attachments = await attachments_of(tx, person.id, now)
-        messages = [m for c in alerted for m in alert_messages(incident, c, attachments)]
-        await outbox_repository.add_many(tx, messages, now)
-    await incident_repository.save(tx, incident, wake_at(incident, policy))
+    attachments = known.attachments[person.id]
+    messages = [m for c in alerted for m in alert_messages(incident, c, attachments)]
+    await outbox_repository.add_many(tx, messages, now)
     return incident
 
 

@@ -40,6 +40,7 @@ async def record_effects(
     *,
     to_phone: bool = True,
     alerts: bool = True,
+    known: alerting.ReadAhead | None = None,
 ) -> int:
     """Queue the messages ``effects`` call for; return how many effects were recorded.
 
@@ -47,7 +48,8 @@ async def record_effects(
     due; alerts then say so, with the moment the bot went silent. During a
     duress episode the real watch's effects go out with ``to_phone=False`` (the
     phone hears only what its pretence calls for) and the pretence's with
-    ``alerts=False`` (the contacts hear only the truth).
+    ``alerts=False`` (the contacts hear only the truth). ``known``: what
+    :func:`alerting.read_ahead` read about the person, if the caller did.
     """
     written = 0
     for effect in effects:
@@ -57,7 +59,7 @@ async def record_effects(
             continue
         if isinstance(effect, RaiseAlert):
             await alerting.open_alert(
-                tx, person, effect.reason, effect.due_at, now, offline_since, policy
+                tx, person, effect.reason, effect.due_at, now, offline_since, policy, known=known
             )
         elif isinstance(effect, AllClear):
             await alerting.all_clear(tx, person, effect.checked_in_at)

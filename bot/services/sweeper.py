@@ -152,13 +152,29 @@ class Sweeper:
             pretending = await watch_repository.pretending_among(
                 tx, [entry.watch.person_id for entry, _ in steps]
             )
+            # Whoever opens an alert now: their contacts and attachments, read
+            # for the whole batch at once (nothing below changes them).
+            known = await alerting.read_ahead(
+                tx,
+                [
+                    entry.watch.person_id
+                    for entry, transition in steps
+                    if any(isinstance(e, RaiseAlert) for e in transition.effects)
+                ],
+                now,
+            )
             for entry, transition in steps:
                 person_id = entry.watch.person_id
                 try:
                     # A savepoint per watch: if its effects raise, only its rows are undone.
                     async with tx.savepoint():
                         written.queued += await self._record(
-                            tx, entry, transition, now, is_pretending=person_id in pretending
+                            tx,
+                            entry,
+                            transition,
+                            now,
+                            is_pretending=person_id in pretending,
+                            known=known,
                         )
                 except _LostRaceError:
                     written.lost.append(person_id)
@@ -187,6 +203,7 @@ class Sweeper:
         now: datetime,
         *,
         is_pretending: bool,
+        known: alerting.ReadAhead,
     ) -> int:
         """Save one advanced watch and queue what its transition calls for."""
         # Compare-and-set: a check-in may have landed since the watch was
@@ -202,6 +219,7 @@ class Sweeper:
             self._offline_for(transition.effects),
             # During a duress episode the phone hears only what its pretence calls for.
             to_phone=not is_pretending,
+            known=known,
         )
 
     async def _sweep_each(
