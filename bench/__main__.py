@@ -15,7 +15,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench import scenarios
+from bench import checkins, scenarios
 from bench.figures import Figure, print_table
 from bench.harness import TOKEN
 from bench.scenarios import Run
@@ -108,6 +108,8 @@ async def main() -> list[Figure]:
             for index in range(runs):
                 await scenarios.idle(small, f"idle-{index}", startup, rss, cpu)
             figures += [startup, rss, cpu]
+        if _wanted("checkin"):
+            figures += await checkins.measure(root)
     return figures
 
 
