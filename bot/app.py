@@ -23,9 +23,11 @@ from bot.context import BotApplication, BotContext, BotData, Services
 from bot.crypto import KeyUnusableError
 from bot.delivery import DeliveryWorker
 from bot.i18n import Translations
+from bot.keyboards import checkin_labels
 from bot.keys import unlock
 from bot.membership import is_in_group
 from bot.services.alerting import policy_of
+from bot.services.checkin_requests import CheckinRequests
 from bot.services.checkins import CheckinService
 from bot.services.contacts import ContactService
 from bot.services.discretion import DiscretionService
@@ -36,6 +38,8 @@ from bot.services.pins import PinService
 from bot.services.sweeper import Sweeper
 from bot.settings import Settings
 from bot.tracking import SentHook, TrackingBot
+from bot.updates import ChatOrder
+from handlers.flood import is_urgent
 from handlers.help import menu
 from storage.database import Database
 from storage.migrations import apply_migrations
@@ -50,6 +54,11 @@ os.environ.setdefault("PTB_TIMEDELTA", "true")
 # Messages a second across all chats: Telegram allows about 30.
 OVERALL_RATE = 28
 
+# Connections to Telegram per HTTP client: updates are handled concurrently, and
+# PTB's default of one connection would queue every reply behind the others
+# (and fail them after its 1 s pool timeout under load).
+CONNECTIONS = 64
+
 # How long to wait between attempts to reach Telegram at start-up.
 _FIRST_RETRY_DELAY = 1.0
 _MAX_RETRY_DELAY = 60.0
@@ -60,13 +69,18 @@ class StartupError(Exception):
 
 
 def build_application(
-    settings: Settings, requests: tuple[HTTPXRequest, HTTPXRequest], hook: SentHook
+    settings: Settings,
+    requests: tuple[HTTPXRequest, HTTPXRequest],
+    hook: SentHook,
+    translations: Translations,
 ) -> BotApplication:
     """Return the PTB application, not yet wired to services or handlers.
 
     ``requests`` (for ordinary calls, then for ``getUpdates``) are passed in so
     the caller can close them even if the application never finished starting.
+    Updates are handled concurrently, each chat's in order (see :mod:`bot.updates`).
     """
+    labels = checkin_labels(translations)
     bot = TrackingBot(
         settings.token.reveal(),
         base_url=settings.telegram.base_url,
@@ -81,6 +95,7 @@ def build_application(
         Application.builder()
         .bot(bot)
         .context_types(ContextTypes(context=BotContext, bot_data=BotData))
+        .concurrent_updates(ChatOrder(partial(is_urgent, checkin_labels=labels)))
         .build()
     )
     return application
@@ -103,9 +118,9 @@ async def serve(settings: Settings, clock: Clock, stop: asyncio.Event) -> None:
         except KeyUnusableError as error:
             raise StartupError(str(error)) from None
         translations = Translations()
-        requests = (HTTPXRequest(), HTTPXRequest())
+        requests = (HTTPXRequest(connection_pool_size=CONNECTIONS), HTTPXRequest())
         hook = SentHook()
-        application = build_application(settings, requests, hook)
+        application = build_application(settings, requests, hook, translations)
         worker = DeliveryWorker(
             database,
             clock,
@@ -131,12 +146,14 @@ async def serve(settings: Settings, clock: Clock, stop: asyncio.Event) -> None:
         hook.on_sent = lambda message: discretion.track(
             message.chat_id, message.message_id, message.date
         )
+        pins = PinService(database, clock, policy, checkins.pretence, on_queued=worker.wake)
         application.bot_data.services = Services(
             settings=settings,
             clock=clock,
             translations=translations,
             people=PeopleService(database, clock),
             checkins=checkins,
+            checkin_requests=CheckinRequests(database, clock, checkins, pins, discretion),
             contacts=ContactService(
                 database,
                 clock,
@@ -152,7 +169,7 @@ async def serve(settings: Settings, clock: Clock, stop: asyncio.Event) -> None:
                 pretence=checkins.pretence,
                 on_queued=worker.wake,
             ),
-            pins=PinService(database, clock, policy, checkins.pretence, on_queued=worker.wake),
+            pins=pins,
             discretion=discretion,
             flood=FloodGuard(settings.security.flood_limit),
             sweeper=sweeper,
@@ -176,7 +193,12 @@ async def serve(settings: Settings, clock: Clock, stop: asyncio.Event) -> None:
             await delivering
             if application.updater is not None and application.updater.running:
                 await application.updater.stop()
+            # Updates not yet started are dropped, as PTB drops its queue: stopping
+            # waits only for the ones already running.
+            if isinstance(application.update_processor, ChatOrder):
+                application.update_processor.close()
             await application.stop()
+            await discretion.flush()
         finally:
             if catching_up is not None:
                 # Whatever it did not finish, the next start catches up on.
@@ -205,6 +227,14 @@ def _schedule_sweeps(application: BotApplication, settings: Settings) -> None:
         # Never skip a late tick, never run two at once, fold a backlog into one run.
         job_kwargs={"misfire_grace_time": None, "max_instances": 1, "coalesce": True},
     )
+    # Messages tracked for discretion wait in memory until a transaction takes them.
+    application.job_queue.run_repeating(
+        _flush_tracking,
+        interval=settings.scheduler.tick,
+        first=settings.scheduler.tick,
+        name="tracking",
+        job_kwargs={"max_instances": 1, "coalesce": True},
+    )
 
 
 async def _catch_up(sweeper: Sweeper) -> None:
@@ -217,6 +247,10 @@ async def _catch_up(sweeper: Sweeper) -> None:
 
 async def _sweep(context: BotContext) -> None:
     await context.services.sweeper.sweep()
+
+
+async def _flush_tracking(context: BotContext) -> None:
+    await context.services.discretion.flush()
 
 
 async def _publish_commands(bot: Bot, translations: Translations) -> None:

@@ -9,6 +9,7 @@ from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.clock import Clock
 from bot.i18n import Translations
+from bot.services.checkin_requests import CheckinRequests
 from bot.services.checkins import CheckinService
 from bot.services.contacts import ContactService
 from bot.services.discretion import DiscretionService
@@ -29,6 +30,7 @@ class Services:
     translations: Translations
     people: PeopleService
     checkins: CheckinService
+    checkin_requests: CheckinRequests
     contacts: ContactService
     lastknown: LastKnownService
     pins: PinService

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from telegram import Update
+from telegram import Message, Update
 from telegram.ext import BaseHandler, CommandHandler, MessageHandler, filters
 
 from bot.context import BotContext
@@ -12,18 +12,29 @@ from bot.core.gated import CheckIn, Unlock
 from bot.core.watches import AllClear
 from bot.i18n import Translations
 from bot.keyboards import checkin_keyboard, checkin_labels
-from bot.services.checkins import Outcome
-from handlers.gate import run_gated
+from bot.services.checkin_requests import CheckinRequest
+from bot.services.checkins import Outcome, Result
 from handlers.phrases import answer, next_deadline
-from handlers.sender import Sender, identify
+from handlers.sender import Sender
 
 
 async def check_in(update: Update, context: BotContext) -> None:
-    """Check in, after the PIN if the person has one."""
-    sender = await identify(update, context)
-    if sender is None:
+    """Check in, after the PIN if the person has one: one transaction, then the reply."""
+    user = update.effective_user
+    message = update.effective_message
+    if user is None or message is None or user.is_bot:
         return
-    await run_gated(sender, context, CheckIn(), perform_check_in)
+    services = context.services
+    request = CheckinRequest(user.id, user.language_code, user.full_name, message.message_id)
+    answered = await services.checkin_requests.check_in(request)
+    sender = Sender(answered.person, services.translations[answered.person.language], message)
+    reply: Message | None
+    if answered.result is None:
+        reply = await message.reply_text(sender.tr("🔒 Enter your PIN."))
+    else:
+        reply = await _confirm(sender, context, answered.result)
+    if answered.discreet and reply is not None:
+        services.discretion.delete_soon(answered.person, [reply.message_id])
 
 
 async def perform_check_in(
@@ -34,19 +45,25 @@ async def perform_check_in(
     Under duress the reply is the same, to the byte: it is computed from what
     the phone is shown, whatever happens behind it.
     """
-    tr = sender.tr
     result = await context.services.checkins.check_in(sender.person, unlock)
+    reply = await _confirm(sender, context, result)
+    if reply is not None:
+        await context.services.discretion.forget_exchange(
+            sender.person, [sender.message.message_id, reply.message_id]
+        )
+
+
+async def _confirm(sender: Sender, context: BotContext, result: Result) -> Message | None:
+    """Confirm the check-in with the next deadline; return the reply."""
+    tr = sender.tr
     if not isinstance(result, Outcome):  # pragma: no cover - a check-in is never refused
         await answer(sender, context, result, lambda _: "")
-        return
+        return None
     lines = [tr("✅ Checked in.")]
     if any(isinstance(effect, AllClear) for effect in result.effects):
         lines.append(tr("Your contacts are being told that you are safe."))
     lines.append(next_deadline(result.watch, tr, result.at))
-    reply = await sender.message.reply_text("\n".join(lines), reply_markup=checkin_keyboard(tr))
-    await context.services.discretion.forget_exchange(
-        sender.person, [sender.message.message_id, reply.message_id]
-    )
+    return await sender.message.reply_text("\n".join(lines), reply_markup=checkin_keyboard(tr))
 
 
 def build(translations: Translations) -> list[BaseHandler[Update, BotContext, Any]]:

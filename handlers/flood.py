@@ -46,6 +46,22 @@ def is_vital(text: str | None, *, private: bool, checkin_labels: frozenset[str])
     return text in checkin_labels or _PIN_ANSWER.search(text) is not None
 
 
+def is_urgent(update: object, checkin_labels: frozenset[str]) -> bool:
+    """Return whether an update must not wait behind ordinary ones (see :mod:`bot.updates`).
+
+    Vital messages, button presses (an SOS confirmation, "I'm on it") and
+    Telegram telling us the bot was blocked or removed.
+    """
+    if not isinstance(update, Update):
+        return False
+    if update.callback_query is not None or update.my_chat_member is not None:
+        return True
+    message = update.message
+    return message is not None and is_vital(
+        message.text, private=message.chat.type == ChatType.PRIVATE, checkin_labels=checkin_labels
+    )
+
+
 async def limit(update: Update, context: BotContext) -> None:
     edited = update.edited_message
     if edited is not None and (edited.text or "").startswith("/"):

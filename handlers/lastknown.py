@@ -19,7 +19,7 @@ from bot.core.gated import ClearInstructions, SetInstructions, Unlock
 from bot.i18n import Translator
 from bot.services.lastknown import MAX_INSTRUCTIONS, MAX_TEXT
 from handlers.gate import run_gated
-from handlers.sender import Sender, identify
+from handlers.sender import Sender, identify, recognise
 
 Body = dict[str, str | float | int | None]
 
@@ -68,22 +68,24 @@ def acknowledgement(
 
 
 async def keep_message(update: Update, context: BotContext) -> None:
-    sender = await identify(update, context)
+    sender = await recognise(update, context)
     if sender is None:
         return
     extracted = _extract(sender.message)
     if extracted is None:  # pragma: no cover - the handler's filter admits only kept kinds
         return
     kind, body = extracted
-    await context.services.lastknown.keep(sender.person, sender.message.message_id, kind, body)
+    # A stranger has no contacts to keep anything for: answer as ever, write nothing.
+    if isinstance(sender, Sender):
+        await context.services.lastknown.keep(sender.person, sender.message.message_id, kind, body)
     clipped = sender.message.text is not None and len(sender.message.text) > MAX_TEXT
     await sender.message.reply_text(acknowledgement(sender.tr, kind, body, clipped))
 
 
 async def keep_edit(update: Update, context: BotContext) -> None:
     """Update a kept message silently: a live location moved, or a text was corrected."""
-    sender = await identify(update, context)
-    if sender is None:
+    sender = await recognise(update, context)
+    if not isinstance(sender, Sender):
         return
     extracted = _extract(sender.message)
     if extracted is not None:

@@ -30,7 +30,7 @@ from bot.core.gated import GatedAction, PinOff, SetDuress, SetPin, Unlock
 from bot.services.pins import LooseDigits, Verdict
 from handlers import checkin, contacts, discretion, lastknown, pause, plans
 from handlers.gate import Perform, run_gated
-from handlers.sender import Sender, identify
+from handlers.sender import Sender, identify, recognise
 
 # Handlers in this group run before the default group 0.
 ENTRY_GROUP = -1
@@ -82,8 +82,9 @@ async def perform_set_duress(
 
 async def enter_pin(update: Update, context: BotContext) -> None:
     """Take an all-digit message as the PIN the bot asked for, or keep it off the record."""
-    sender = await identify(update, context)
-    if sender is None:
+    sender = await recognise(update, context)
+    if not isinstance(sender, Sender):
+        # A stranger has no PIN and no prompt: their digits are any text to them.
         return
     pins = context.services.pins
     text = sender.message.text or ""

@@ -9,6 +9,7 @@ from telegram import Message, Update
 from bot.context import BotContext
 from bot.core.people import Person
 from bot.i18n import Translator
+from bot.languages import guess_language
 
 
 @dataclass(frozen=True)
@@ -33,4 +34,30 @@ async def identify(update: Update, context: BotContext) -> Sender | None:
         return None
     services = context.services
     person = await services.people.meet(user.id, user.language_code, user.full_name)
+    return Sender(person, services.translations[person.language], message)
+
+
+@dataclass(frozen=True)
+class Stranger:
+    """Someone the bot has no record of, answered in the language Telegram suggests."""
+
+    tr: Translator
+    message: Message
+
+
+async def recognise(update: Update, context: BotContext) -> Sender | Stranger | None:
+    """Return the sender of a message if the bot knows them, else a :class:`Stranger`.
+
+    Unlike :func:`identify`, this writes nothing: a stranger's texts must cost
+    no row, or thousands of made-up accounts could fill the disk and hold the
+    database lock an SOS needs.
+    """
+    user = update.effective_user
+    message = update.effective_message
+    if user is None or message is None or user.is_bot:
+        return None
+    services = context.services
+    person = await services.people.find(user.id)
+    if person is None:
+        return Stranger(services.translations[guess_language(user.language_code)], message)
     return Sender(person, services.translations[person.language], message)

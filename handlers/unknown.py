@@ -9,11 +9,11 @@ from telegram.ext import BaseHandler, MessageHandler, filters
 
 from bot.context import BotContext
 from handlers.phrases import quote
-from handlers.sender import identify
+from handlers.sender import recognise
 
 
 async def unknown_command(update: Update, context: BotContext) -> None:
-    sender = await identify(update, context)
+    sender = await recognise(update, context)
     if sender is None:
         return
     command = (sender.message.text or "").split(maxsplit=1)[0]
@@ -26,7 +26,7 @@ async def unknown_command(update: Update, context: BotContext) -> None:
 
 
 async def unsupported(update: Update, context: BotContext) -> None:
-    sender = await identify(update, context)
+    sender = await recognise(update, context)
     if sender is None:
         return
     await sender.message.reply_text(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterable
 from datetime import datetime
 
 from bot.core.people import Person
@@ -51,6 +52,26 @@ async def upsert(
     if row is None:  # pragma: no cover - the statement above guarantees the row
         raise sqlite3.IntegrityError("person vanished inside its own transaction")
     return person_from(tx, row)
+
+
+async def by_telegram_user_id(tx: Transaction, telegram_user_id: int) -> Person | None:
+    """Return the person behind a Telegram user id, or ``None`` for a stranger."""
+    row = await tx.fetch_one("SELECT * FROM people WHERE telegram_user_id = ?", (telegram_user_id,))
+    return None if row is None else person_from(tx, row)
+
+
+async def known_among(tx: Transaction, telegram_user_ids: Iterable[int]) -> set[int]:
+    """Return which of these Telegram user ids belong to people the bot knows."""
+    wanted = sorted(set(telegram_user_ids))
+    known: set[int] = set()
+    # SQLite caps the parameters of one statement; 500 stays far below any build's cap.
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start : start + 500]
+        marks = ", ".join("?" * len(chunk))
+        sql = f"SELECT telegram_user_id FROM people WHERE telegram_user_id IN ({marks})"  # noqa: S608 -- placeholders only
+        rows = await tx.fetch_all(sql, chunk)
+        known.update(int(row["telegram_user_id"]) for row in rows)
+    return known
 
 
 async def by_id(tx: Transaction, person_id: int) -> Person | None:

@@ -175,23 +175,44 @@ class CheckinService:
 
     async def check_in(self, person: Person, unlock: Unlock = Unlock.REAL) -> Result:
         """Record a check-in; a real one also ends every alert and any duress episode."""
-        window = self._settings.daily_window
-        if unlock is Unlock.DURESS:
-            return await self._pretend(person, lambda w, now: machine.check_in(w, now, window))
         now = self._clock.now()
         async with self._database.transaction() as tx:
-            watch = await self._real_watch(tx, person)
-            result = machine.check_in(watch, now, window)
-            saved = await self._save(tx, result.watch)
-            await duress.end(tx, person.id)
-            effects = result.effects
-            # Alerts the watch itself does not know of (duress, wrong PINs) end too.
-            if not effects and await incident_repository.open_ones(tx, person.id):
-                effects = (machine.AllClear(now),)
-            queued = await record_effects(tx, person, effects, now, self._policy)
+            outcome, queued = await self.check_in_within(tx, person, unlock, now)
         if queued:
             self._on_queued()
-        return Outcome(saved, effects, now)
+        return outcome
+
+    async def check_in_within(
+        self, tx: Transaction, person: Person, unlock: Unlock, now: datetime
+    ) -> tuple[Result, bool]:
+        """Do what :meth:`check_in` does inside the caller's transaction.
+
+        Return the result and whether messages were queued; the caller wakes
+        delivery (``wake``) once the transaction committed.
+        """
+        window = self._settings.daily_window
+        if unlock is Unlock.DURESS:
+            view = await self._pretence.begin(tx, person, now)
+            shown = await self._show(
+                tx, person, view, lambda w, at: machine.check_in(w, at, window), now
+            )
+            return shown, True
+        watch = await self._real_watch(tx, person)
+        result = machine.check_in(watch, now, window)
+        # Compare-and-set against the version read in this transaction: the
+        # sweeper's own transaction cannot interleave, but a lost race still fails loudly.
+        saved = await self._save(tx, result.watch)
+        await duress.end(tx, person.id)
+        effects = result.effects
+        # Alerts the watch itself does not know of (duress, wrong PINs) end too.
+        if not effects and await incident_repository.open_ones(tx, person.id):
+            effects = (machine.AllClear(now),)
+        queued = await record_effects(tx, person, effects, now, self._policy)
+        return Outcome(saved, effects, now), bool(queued)
+
+    def wake(self) -> None:
+        """Tell delivery that messages were queued by a transaction that committed."""
+        self._on_queued()
 
     async def set_interval(
         self, person: Person, every: timedelta | None, unlock: Unlock = Unlock.REAL

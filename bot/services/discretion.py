@@ -4,6 +4,12 @@ The bot tracks the messages of each private chat (both sides) so it can delete
 them later: in discreet mode each check-in exchange a few minutes after it
 happened, and everything on /wipe. Telegram lets a bot delete messages in a
 private chat for 48 hours; older ones stay, and the bot says so.
+
+Tracking costs no commit of its own: the messages seen and sent, and the
+deletions planned for messages only just sent, wait in memory and are written
+by the next transaction that takes them (a check-in's, or the tick's flush), and
+only for people the bot knows, so a stranger's texts write nothing. A crash
+loses at most a tick of them, which costs a later deletion, never a message.
 """
 
 from __future__ import annotations
@@ -57,10 +63,57 @@ class DiscretionService:
         # The watch a newcomer has: what a phone shown "everything deleted" believes.
         self._new_watch = new_watch
         self._on_queued = on_queued
+        # Not yet written: messages to track (chat, message, sent at), and
+        # deletions planned (chat, message, delete at).
+        self._tracked: list[tuple[int, int, datetime]] = []
+        self._planned: list[tuple[int, int, datetime]] = []
 
     async def track(self, chat_id: int, message_id: int, sent_at: datetime) -> None:
+        """Remember a message of a private chat, to be written with the next transaction."""
+        self._tracked.append((chat_id, message_id, sent_at))
+
+    def delete_soon(self, person: Person, message_ids: Iterable[int]) -> None:
+        """Plan the deletion of messages of a discreet person's chat, written later."""
+        at = self._clock.now() + self._delay
+        self._planned += [(person.telegram_user_id, m, at) for m in message_ids]
+
+    async def write_pending(self, tx: Transaction) -> None:
+        """Write what waits in memory inside ``tx``, for known people only.
+
+        If ``tx`` rolls back, the entries are put back for the next one.
+        """
+        tracked, planned = self._tracked, self._planned
+        if not tracked and not planned:
+            return
+        self._tracked, self._planned = [], []
+        try:
+            chats = {chat for chat, _, _ in tracked} | {chat for chat, _, _ in planned}
+            known = await people_repository.known_among(tx, chats)
+            for chat_id, message_id, sent_at in tracked:
+                if chat_id in known:
+                    await chat_messages.track(tx, chat_id, message_id, sent_at)
+            for chat_id, message_id, at in planned:
+                if chat_id in known:
+                    await chat_messages.delete_later(tx, chat_id, [message_id], at)
+        except BaseException:
+            self._tracked[:0], self._planned[:0] = tracked, planned
+            raise
+
+    async def flush(self) -> None:
+        """Write what waits in memory; a buffer of strangers' messages only writes nothing."""
+        if not self._tracked and not self._planned:
+            return
+        chats = {chat for chat, _, _ in self._tracked} | {chat for chat, _, _ in self._planned}
+        async with self._database.snapshot() as tx:
+            known = await people_repository.known_among(tx, chats)
+        if not known:
+            # Only strangers: forget them without taking the write lock (entries
+            # added meanwhile, of chats not looked at, stay).
+            self._tracked = [entry for entry in self._tracked if entry[0] not in chats]
+            self._planned = [entry for entry in self._planned if entry[0] not in chats]
+            return
         async with self._database.transaction() as tx:
-            await chat_messages.track(tx, chat_id, message_id, sent_at)
+            await self.write_pending(tx)
 
     async def set_discreet(self, person: Person, on: bool) -> None:
         async with self._database.transaction() as tx:
@@ -73,10 +126,7 @@ class DiscretionService:
     async def is_discreet(self, person: Person) -> bool:
         """Return whether discreet mode is on, as the person's phone is to believe."""
         async with self._database.snapshot() as tx:
-            view = await duress.view_of(tx, person.id)
-            if view is not None and view.discreet is not None:
-                return view.discreet
-            return await people_repository.is_discreet(tx, person.id)
+            return await self.is_discreet_within(tx, person)
 
     async def forget_exchange(self, person: Person, message_ids: Iterable[int]) -> None:
         """In discreet mode, delete these messages of a check-in exchange after the delay.
@@ -84,15 +134,19 @@ class DiscretionService:
         The deletions are seen on the phone, so they follow discreet mode as the
         phone believes it (see :mod:`bot.core.phone`).
         """
-        if not await self.is_discreet(person):
-            return
-        async with self._database.transaction() as tx:
-            await chat_messages.delete_later(
-                tx, person.telegram_user_id, message_ids, self._clock.now() + self._delay
-            )
+        if await self.is_discreet(person):
+            self.delete_soon(person, message_ids)
+
+    async def is_discreet_within(self, tx: Transaction, person: Person) -> bool:
+        """Return whether discreet mode is on as the phone believes, inside ``tx``."""
+        view = await duress.view_of(tx, person.id)
+        if view is not None and view.discreet is not None:
+            return view.discreet
+        return await people_repository.is_discreet(tx, person.id)
 
     async def delete_due(self, bot: Bot) -> int:
         """Delete the messages whose time has come; return how many were attempted."""
+        await self.flush()
         async with self._database.snapshot() as tx:
             due = await chat_messages.due(tx, self._clock.now(), _BATCH)
         for chat_id, message_id in due:
@@ -141,6 +195,8 @@ class DiscretionService:
 
     async def _delete_chat(self, bot: Bot, person: Person) -> int:
         chat_id = person.telegram_user_id
+        # What waits in memory is part of the chat too.
+        await self.flush()
         async with self._database.snapshot() as tx:
             ids = await chat_messages.in_chat_since(tx, chat_id, self._clock.now() - DELETABLE_FOR)
         for start in range(0, len(ids), _BATCH):

@@ -32,6 +32,11 @@ class PeopleService:
                 tx, telegram_user_id, guess_language(language_code), display_name[:64], now
             )
 
+    async def find(self, telegram_user_id: int) -> Person | None:
+        """Return the person behind ``telegram_user_id`` without recording a stranger."""
+        async with self._database.snapshot() as tx:
+            return await people_repository.by_telegram_user_id(tx, telegram_user_id)
+
     async def is_watched(self, telegram_user_id: int) -> bool:
         """Return whether someone would miss this person: they have a plan or a contact."""
         async with self._database.snapshot() as tx:

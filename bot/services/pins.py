@@ -121,16 +121,21 @@ class PinService:
         removed (under duress) is not asked either, as it would not be, but
         nobody proved anything: the action is done as the duress policy says.
         """
-        now = self._clock.now()
         async with self._database.transaction() as tx:
-            record = await pin_repository.load(tx, person.id)
-            view = await duress.view_of(tx, person.id)
-            if record.pin_hash is None:
-                return Unlock.REAL
-            if view is not None and view.pin_hash is None:
-                return Unlock.DURESS
-            prompt = Prompt(encode(action), None, now, pending=text_of(action))
-            await pin_repository.set_prompt(tx, person.id, prompt)
+            return await self.gate_within(tx, person, action, self._clock.now())
+
+    async def gate_within(
+        self, tx: Transaction, person: Person, action: GatedAction, now: datetime
+    ) -> Unlock | None:
+        """Do what :meth:`gate` does, inside the caller's transaction."""
+        record = await pin_repository.load(tx, person.id)
+        view = await duress.view_of(tx, person.id)
+        if record.pin_hash is None:
+            return Unlock.REAL
+        if view is not None and view.pin_hash is None:
+            return Unlock.DURESS
+        prompt = Prompt(encode(action), None, now, pending=text_of(action))
+        await pin_repository.set_prompt(tx, person.id, prompt)
         return None
 
     async def is_set(self, person: Person) -> bool:
