@@ -119,6 +119,9 @@ async def test_a_flood_is_answered_once_and_then_ignored_while_others_are_served
 ) -> None:
     flooder = bot.fake.add_user(first_name="Flooder")
     calm = bot.fake.add_user(first_name="Calm")
+    # Someone the bot knows: a stranger's texts are answered but never kept.
+    await say(flooder, "/start")
+    bot.clock.advance(timedelta(minutes=1))
     for number in range(25):
         await flooder.send(f"note {number}")
     answers = [await flooder.next_message(timeout=10) for _ in range(21)]
@@ -141,6 +144,7 @@ async def test_guessing_invitation_codes_is_slowed_down(bot: RunningBot) -> None
 
 async def test_a_live_location_moving_often_is_never_taken_for_a_flood(bot: RunningBot) -> None:
     azat = bot.fake.add_user(first_name="Azat")
+    await say(azat, "/start")
     shared = await azat.share_location(37.95, 58.38, live_period=3600)
     await azat.next_message(timeout=10)
     for step in range(40):
