@@ -186,6 +186,7 @@ async def test_context_keeps_only_the_newest_items(
     settings = make_settings(tmp_path, fake_telegram.base_url, "[checkins]\ncontext_items = 3\n")
     async with run_bot(fake_telegram, settings, FakeClock(T0)) as bot:
         user = bot.fake.add_user()
+        await say(user, "/start")
         for number in range(5):
             await say(user, f"note {number}")
         texts = [body["text"] for _, body in await context_bodies(bot)]
