@@ -1,0 +1,47 @@
+"""The calls delivery makes to Telegram: send a rendered message, ask about a group.
+
+Errors are PTB's ``TelegramError``s, raised as they come; :mod:`bot.delivery.outcomes`
+says what each one means.
+"""
+
+from __future__ import annotations
+
+from telegram import Bot
+
+from bot.delivery.render import Outgoing
+from bot.membership import is_in_group
+
+
+class Messenger:
+    """Send :class:`Outgoing` messages through one bot."""
+
+    def __init__(self, bot: Bot) -> None:
+        self.bot = bot
+
+    async def send(self, chat_id: int, outgoing: Outgoing) -> int:
+        """Send ``outgoing`` to ``chat_id``; return the message id Telegram gave it."""
+        if outgoing.photo is not None:
+            sent = await self.bot.send_photo(
+                chat_id, outgoing.photo, caption=outgoing.text, protect_content=outgoing.protect
+            )
+        elif outgoing.voice is not None:
+            sent = await self.bot.send_voice(
+                chat_id, outgoing.voice, caption=outgoing.text, protect_content=outgoing.protect
+            )
+        elif outgoing.location is not None:
+            latitude, longitude = outgoing.location
+            sent = await self.bot.send_location(
+                chat_id, latitude=latitude, longitude=longitude, protect_content=outgoing.protect
+            )
+        else:
+            sent = await self.bot.send_message(
+                chat_id,
+                outgoing.text or "",
+                reply_markup=outgoing.markup,
+                protect_content=outgoing.protect,
+            )
+        return sent.message_id
+
+    async def is_in_group(self, chat_id: int, user_id: int) -> bool:
+        """Return whether the user is in the group now (``getChatMember``)."""
+        return await is_in_group(self.bot, chat_id, user_id)
