@@ -51,8 +51,11 @@ logger = logging.getLogger(__name__)
 # deprecation warning on each read.
 os.environ.setdefault("PTB_TIMEDELTA", "true")
 
-# Messages a second across all chats: Telegram allows about 30.
-OVERALL_RATE = 28
+# PTB's limiter is only a safety net at Telegram's own caps (30/s overall, 20/min
+# per group): the delivery worker paces itself under them (bot.delivery.pacing,
+# 28/s), so its sends never wait in here. What can still meet the net is the
+# worker's traffic plus replies to people, which handlers send outside the worker.
+TELEGRAM_OVERALL_RATE = 30
 
 # Connections to Telegram per HTTP client: updates are handled concurrently, and
 # PTB's default of one connection would queue every reply behind the others
@@ -86,9 +89,7 @@ def build_application(
         base_url=settings.telegram.base_url,
         request=requests[0],
         get_updates_request=requests[1],
-        # Spreads sends over Telegram's overall and per-group limits; just under
-        # the overall 30/s, or each burst starts with a 429 (measured: make bench).
-        rate_limiter=AIORateLimiter(overall_max_rate=OVERALL_RATE),
+        rate_limiter=AIORateLimiter(overall_max_rate=TELEGRAM_OVERALL_RATE),
         hook=hook,
     )
     application: BotApplication = (

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -177,7 +177,14 @@ class Ready:
     broken: list[int]
 
 
-async def ready(tx: Transaction, now: datetime, limit: int) -> Ready:
+async def ready(
+    tx: Transaction,
+    now: datetime,
+    limit: int,
+    *,
+    skip_chats: Collection[int] = (),
+    skip_rows: Collection[int] = (),
+) -> Ready:
     """Return up to ``limit`` pending messages ready by ``now``, most urgent first.
 
     Only the oldest pending row of each chat is a candidate: a chat's rows go
@@ -185,6 +192,10 @@ async def ready(tx: Transaction, now: datetime, limit: int) -> Ready:
     (an all-clear never overtakes the alert it clears). A row whose payload
     cannot be opened is returned in ``broken`` instead, never raised: one
     damaged row must not stop delivery to everyone else.
+
+    ``skip_chats`` (being sent to, or paced) and ``skip_rows`` are left out, so
+    that the rows returned are all sendable now. A skipped row still holds its
+    chat: nothing of that chat is returned in its place.
     """
     rows = await tx.fetch_all(
         "SELECT * FROM outbox AS o WHERE status = 'pending' AND next_attempt_at <= ? "
@@ -192,8 +203,11 @@ async def ready(tx: Transaction, now: datetime, limit: int) -> Ready:
         "WHERE e.chat_id = o.chat_id AND e.status = 'pending' AND e.id < o.id) "
         "AND (after_id IS NULL OR NOT EXISTS "
         "(SELECT 1 FROM outbox AS p WHERE p.id = o.after_id AND p.status = 'pending')) "
+        # Lists as JSON: one parameter however many chats wait.
+        "AND o.chat_id NOT IN (SELECT value FROM json_each(?)) "
+        "AND o.id NOT IN (SELECT value FROM json_each(?)) "
         "ORDER BY priority, next_attempt_at, id LIMIT ?",
-        (to_db(now), limit),
+        (to_db(now), json.dumps(sorted(skip_chats)), json.dumps(sorted(skip_rows)), limit),
     )
     chosen: list[OutboxMessage] = []
     broken: list[int] = []

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from telegram import Bot
@@ -22,6 +23,7 @@ from bot.clock import Clock
 from bot.core.outbox import OutboxMessage
 from bot.delivery.messenger import Messenger
 from bot.delivery.outcomes import FollowChat, GiveUp, Outcome, RetryAt, Sent, classify
+from bot.delivery.pacing import Pacer
 from bot.delivery.render import Renderer, Superseded
 from bot.delivery.sparing import spare_if_needed
 from bot.i18n import Translations
@@ -35,12 +37,24 @@ from storage.database import Database
 
 logger = logging.getLogger(__name__)
 
-# Chats served at once; Telegram allows about 30 messages a second overall.
-PARALLEL_CHATS = 8
+# Rows in flight at once: enough to keep up 28 a second with slow answers.
+SENDERS = 8
+
+
+@dataclass
+class _Round:
+    """What one delivery round keeps track of."""
+
+    # Sends in flight, by task; at most one per chat.
+    sending: dict[asyncio.Task[None], OutboxMessage] = field(default_factory=dict)
+    # Rows not to try again in this round (see DeliveryWorker._collect).
+    skipped: set[int] = field(default_factory=set)
+    attempted: int = 0
+    broken_seen: bool = False
 
 
 class DeliveryWorker:
-    """Send what the outbox holds, in priority order, several chats at a time."""
+    """Send what the outbox holds, in priority order, several chats at a time, paced."""
 
     def __init__(
         self,
@@ -52,6 +66,8 @@ class DeliveryWorker:
         poll_interval: float,
         alerts: AlertSettings | None = None,
         retention: timedelta = timedelta(days=7),
+        pacer: Pacer | None = None,
+        senders: int = SENDERS,
     ) -> None:
         self._database = database
         self._clock = clock
@@ -61,7 +77,11 @@ class DeliveryWorker:
             database, translations, default_zone, alerts or AlertSettings(), retention
         )
         self._poll_interval = poll_interval
+        self._pacer = pacer or Pacer()
+        self._senders = senders
         self._wake = asyncio.Event()
+        # Set with _wake; a round waiting inside itself listens to this one.
+        self._changed = asyncio.Event()
         # Rows Telegram accepted whose "sent" mark is not written yet: row id ->
         # (Telegram's message id, when it was sent).
         self._accepted: dict[int, tuple[int, datetime]] = {}
@@ -74,6 +94,7 @@ class DeliveryWorker:
     def wake(self) -> None:
         """Tell the worker that new rows were queued."""
         self._wake.set()
+        self._changed.set()
 
     async def run(self, stop: asyncio.Event) -> None:
         """Deliver until ``stop`` is set, waking on new rows or every poll interval.
@@ -103,25 +124,105 @@ class DeliveryWorker:
                         await waiter
 
     async def deliver_ready(self) -> int:
-        """Send every message that is ready now; return how many were attempted."""
-        attempted = 0
-        # A row whose "sent" mark cannot be written comes back at once; once per
-        # call is enough (the next round tries again), or a full disk would spin.
-        # Only those are left aside: a row waiting after a 429 comes back in turn.
-        unmarked: set[int] = set()
-        while self._stop is None or not self._stop.is_set():
-            now = self._clock.now()
-            async with self._database.snapshot() as tx:
-                ready = await outbox_repository.ready(tx, now, PARALLEL_CHATS)
-            if ready.broken:
-                await self._quarantine(ready.broken)
-            batch = [message for message in ready.messages if message.id not in unmarked]
-            if not batch and not ready.broken:
-                return attempted
-            await asyncio.gather(*(self._deliver(message, now) for message in batch))
-            unmarked.update(message.id for message in batch if message.id in self._accepted)
-            attempted += len(batch)
-        return attempted
+        """Send every message that is ready now, paced; return how many were attempted.
+
+        A pool of senders (at most ``senders`` rows in flight) each take the next
+        sendable row: the most urgent ready row of a chat that is neither being
+        sent to nor paced. A chat that must wait (a group at its 20 a minute, a
+        chat after a 429) so never holds back another. The round ends when
+        nothing is ready by the clock; rows waiting only for pacing are waited for.
+        """
+        batch = _Round()
+        try:
+            while not self._stopping():
+                # Cleared before looking: a row queued meanwhile sets it again.
+                self._changed.clear()
+                seen = await self._pick(batch)
+                if batch.broken_seen:
+                    batch.broken_seen = False
+                    continue  # quarantined rows made room in the same query
+                pause = self._pacer.next_release()
+                if not seen and not batch.sending:
+                    if not await self._held_by_pacing(batch):
+                        break
+                    # Freed between two looks (or never held): look again shortly.
+                    pause = pause if pause is not None else 0.05
+                await self._wait(batch, pause)
+        finally:
+            # Sends in flight finish; what was not picked stays queued.
+            if batch.sending:
+                await asyncio.wait(list(batch.sending))
+                self._collect(batch)
+        return batch.attempted
+
+    def _stopping(self) -> bool:
+        return self._stop is not None and self._stop.is_set()
+
+    async def _pick(self, batch: _Round) -> int:
+        """Start sending as many sendable rows as senders and budget allow; return how many."""
+        room = min(self._senders - len(batch.sending), self._pacer.overall_room())
+        if room <= 0:
+            return 0
+        busy = {message.chat_id for message in batch.sending.values()}
+        now = self._clock.now()
+        async with self._database.snapshot() as tx:
+            ready = await outbox_repository.ready(
+                tx, now, room, skip_chats=busy | self._pacer.held_chats(), skip_rows=batch.skipped
+            )
+        if ready.broken:
+            await self._quarantine(ready.broken)
+            batch.broken_seen = True
+        for message in ready.messages:
+            self._pacer.take(message.chat_id)
+            task = asyncio.create_task(self._send_one(message, now))
+            batch.sending[task] = message
+        batch.attempted += len(ready.messages)
+        return len(ready.messages)
+
+    async def _held_by_pacing(self, batch: _Round) -> bool:
+        """Tell whether a row is ready by the clock but waits for pacing."""
+        async with self._database.snapshot() as tx:
+            ready = await outbox_repository.ready(tx, self._clock.now(), 1, skip_rows=batch.skipped)
+        return bool(ready.messages or ready.broken)
+
+    async def _wait(self, batch: _Round, pause: float | None) -> None:
+        """Wait for a send to finish, a row to be queued, pacing to free a chat, or stop."""
+        helpers = [asyncio.ensure_future(self._changed.wait())]
+        if self._stop is not None:
+            helpers.append(asyncio.ensure_future(self._stop.wait()))
+        try:
+            await asyncio.wait(
+                [*batch.sending, *helpers], timeout=pause, return_when="FIRST_COMPLETED"
+            )
+        finally:
+            for helper in helpers:
+                helper.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await helper
+        self._collect(batch)
+
+    def _collect(self, batch: _Round) -> None:
+        """Take finished sends out of the pool; set aside rows not to try again this round."""
+        for task in [task for task in batch.sending if task.done()]:
+            message = batch.sending.pop(task)
+            error = task.exception()
+            if error is not None:
+                # Recording the outcome failed (the database, most likely): the row
+                # is still pending. Not again this round, or a full disk would spin.
+                logger.error("outbox row %s: delivery failed", message.id, exc_info=error)
+                batch.skipped.add(message.id)
+            elif message.id in self._accepted:
+                # A row whose "sent" mark cannot be written comes back at once;
+                # once per round is enough (the next round tries again).
+                batch.skipped.add(message.id)
+
+    async def _send_one(self, message: OutboxMessage, now: datetime) -> None:
+        """Deliver one row; a 429 is also told to the pacer, which may hold everyone."""
+        outcome = await self._deliver(message, now)
+        if isinstance(outcome, RetryAt) and outcome.flood:
+            seconds = (outcome.at - now).total_seconds()
+            if self._pacer.refused(message.chat_id, seconds):
+                logger.warning("Telegram refused several chats: every chat waits %.0f s", seconds)
 
     async def _quarantine(self, broken: list[int]) -> None:
         """Set aside rows that cannot be opened; logged by id, never content."""
