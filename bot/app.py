@@ -57,9 +57,9 @@ os.environ.setdefault("PTB_TIMEDELTA", "true")
 # worker's traffic plus replies to people, which handlers send outside the worker.
 TELEGRAM_OVERALL_RATE = 30
 
-# Connections to Telegram per HTTP client: updates are handled concurrently, and
-# PTB's default of one connection would queue every reply behind the others
-# (and fail them after its 1 s pool timeout under load).
+# Connections to Telegram for ordinary calls: updates are handled concurrently and
+# the delivery worker's senders send at once; PTB's default of one connection would
+# queue every call behind the others (and fail them after its 1 s pool timeout).
 CONNECTIONS = 64
 
 # How long to wait between attempts to reach Telegram at start-up.

@@ -4,8 +4,13 @@ A row is marked sent only after Telegram answered with a message id. A crash
 between sending and marking repeats one message; it never drops one. A timeout
 may mean "delivered, answer lost", so it is retried like any transient error
 (see :mod:`bot.delivery.outcomes` for every answer Telegram gives).
-Several chats are served at once, so one slow or rate-limited chat does not
-hold back the others; one chat's rows go out one at a time, in order.
+
+The worker is a scheduler. A pool of senders each take the next *sendable* row:
+the most urgent ready one (SOS first, then breadth-first, see ``storage.outbox``)
+of a chat that is neither being sent to nor out of its pace
+(:mod:`bot.delivery.pacing`). So a chat that must wait never blocks another, one
+chat's rows go out one at a time and in order, and Telegram is never given cause
+for a 429.
 """
 
 from __future__ import annotations
@@ -142,11 +147,11 @@ class DeliveryWorker:
                     batch.broken_seen = False
                     continue  # quarantined rows made room in the same query
                 pause = self._pacer.next_release()
-                if not seen and not batch.sending:
-                    if not await self._held_by_pacing(batch):
-                        break
-                    # Freed between two looks (or never held): look again shortly.
-                    pause = pause if pause is not None else 0.05
+                # Idle, and nothing paced (pause is None) or nothing ready for a
+                # paced chat either: the round is over.
+                idle = not seen and not batch.sending
+                if idle and (pause is None or not await self._held_by_pacing(batch)):
+                    break
                 await self._wait(batch, pause)
         finally:
             # Sends in flight finish; what was not picked stays queued.
