@@ -15,7 +15,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench import checkins, scenarios
+from bench import checkins, scenarios, shared
 from bench.figures import Figure, print_table
 from bench.harness import TOKEN
 from bench.scenarios import Run
@@ -66,7 +66,7 @@ async def main() -> list[Figure]:
     with tempfile.TemporaryDirectory(prefix="stillhere-bench-") as temp:
         root = Path(temp)
         small_due, large_due = min(1_000, n), min(10_000, n)
-        if _wanted("lag") or _wanted("burst") or _wanted("idle"):
+        if _wanted("lag") or _wanted("burst") or _wanted("idle") or _wanted("shared"):
             small = Run(root / "runs", *await _template(root, "due-1k", n, small_due))
         if _wanted("lag") or _wanted("catchup"):
             large = Run(root / "runs", *await _template(root, "due-10k", n, large_due))
@@ -101,6 +101,8 @@ async def main() -> list[Figure]:
                 await scenarios.burst(small, f"burst-{index}", rate, refused, first, sos)
                 print(f"  burst run {index + 1}: {rate.values[-1]} msg/s", flush=True)
             figures += [rate, refused, first, sos]
+        if _wanted("shared"):
+            figures += await shared.measure(small, long_runs)
         if _wanted("idle"):
             startup = Figure(f"start-up (spawn → getUpdates), {n:,} watches", "≤ 1 s", " s")
             rss = Figure(f"RSS idle, {n:,} watches", "≤ 100 MB", " MB")
