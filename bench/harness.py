@@ -141,6 +141,47 @@ class QueuedAlerts:
             connection.close()
 
 
+@dataclass
+class RecordedCheckins:
+    """Watch a database from a second connection and count check-ins recorded since ``since``.
+
+    A check-in commits the watch's ``last_checkin_at``; counting those rows tells how
+    fast the bot records check-ins, whatever pace Telegram lets it answer them at.
+    """
+
+    path: Path
+    since: str  # the stored form of the moment after which check-ins count
+    counts: list[tuple[float, int]] = field(default_factory=list)  # (monotonic, recorded)
+    _stop: threading.Event = field(default_factory=threading.Event)
+    _thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._poll, name="recorded-checkins", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+
+    def reached(self, count: int) -> float | None:
+        """Return when at least ``count`` check-ins were first seen recorded."""
+        return next((at for at, seen in self.counts if seen >= count), None)
+
+    def _poll(self) -> None:
+        connection = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        connection.execute("PRAGMA busy_timeout=5000")
+        try:
+            while not self._stop.is_set():
+                (count,) = connection.execute(
+                    "SELECT count(*) FROM watches WHERE last_checkin_at > ?", (self.since,)
+                ).fetchone()
+                self.counts.append((time.monotonic(), int(count)))
+                self._stop.wait(POLL_SECONDS)
+        finally:
+            connection.close()
+
+
 async def wait_until(predicate: Any, timeout: float, process: Any, log: Path) -> bool:  # noqa: ASYNC109 -- a bounded benchmark wait
     """Poll ``predicate`` every 50 ms until true (True) or ``timeout`` passes (False)."""
     deadline = time.monotonic() + timeout

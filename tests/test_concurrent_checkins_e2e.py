@@ -34,11 +34,14 @@ class Commits:
     def __init__(self) -> None:
         self.tasks: list[asyncio.Task[Any]] = []
 
-    @asynccontextmanager
-    async def wrap(self, database: Database, original: Any) -> AsyncIterator[Transaction]:
+    def note(self) -> None:
         task = asyncio.current_task()
         if task is not None and PROCESSING in task.get_name():
             self.tasks.append(task)
+
+    @asynccontextmanager
+    async def wrap(self, database: Database, original: Any) -> AsyncIterator[Transaction]:
+        self.note()
         async with original(database) as tx:
             yield tx
 
@@ -54,14 +57,22 @@ class Commits:
 
 @pytest.fixture
 def commits(monkeypatch: pytest.MonkeyPatch) -> Commits:
-    """Wrap ``Database.transaction``: every write transaction an update opens is noted."""
+    """Wrap ``Database.transaction`` and ``Database.inline``: every write transaction an
+    update opens, either way, is noted."""
     counter = Commits()
     original = Database.transaction
+    original_inline = Database.inline
 
     def transaction(database: Database) -> Any:
         return counter.wrap(database, original)
 
+    async def inline(database: Database, work: Any, *, write: bool = True) -> Any:
+        if write:
+            counter.note()
+        return await original_inline(database, work, write=write)
+
     monkeypatch.setattr(Database, "transaction", transaction)
+    monkeypatch.setattr(Database, "inline", inline)
     return counter
 
 

@@ -17,10 +17,10 @@ from bot.core.gated import CheckIn
 from bot.core.people import Person
 from bot.languages import guess_language
 from bot.services.checkins import CheckinService, Result
-from bot.services.discretion import DiscretionService
+from bot.services.discretion import DiscretionService, write_taken
 from bot.services.pins import PinService
 from storage import people as people_repository
-from storage.database import Database
+from storage.database import Database, Transaction
 
 
 @dataclass(frozen=True)
@@ -71,9 +71,10 @@ class CheckinRequests:
            is planned in memory with the reply's (see :mod:`bot.services.discretion`).
         """
         now = self._clock.now()
-        queued = False
-        async with self._database.transaction() as tx:
-            await self._discretion.write_pending(tx)
+        taken = self._discretion.take_pending()
+
+        async def work(tx: Transaction) -> tuple[Answered, bool]:
+            await write_taken(tx, taken)
             person = await people_repository.upsert(
                 tx,
                 request.telegram_user_id,
@@ -82,12 +83,23 @@ class CheckinRequests:
                 now,
             )
             result: Result | None = None
+            queued = False
             unlock = await self._pins.gate_within(tx, person, CheckIn(), now)
             if unlock is not None:
                 result, queued = await self._checkins.check_in_within(tx, person, unlock, now)
             discreet = await self._discretion.is_discreet_within(tx, person)
+            return Answered(person, result, discreet), queued
+
+        # All of it on the database thread in one trip: a burst of check-ins
+        # would otherwise cross between threads once per statement.
+        try:
+            answered, queued = await self._database.inline(work)
+        except BaseException:
+            self._discretion.put_back(taken)
+            raise
+        person, discreet = answered.person, answered.discreet
         if discreet:
             self._discretion.delete_soon(person, [request.message_id])
         if queued:
             self._checkins.wake()
-        return Answered(person, result, discreet)
+        return answered

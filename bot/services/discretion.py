@@ -17,7 +17,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import Callable, Iterable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from telegram import Bot
@@ -42,6 +42,32 @@ logger = logging.getLogger(__name__)
 DELETABLE_FOR = timedelta(hours=48)
 # deleteMessages takes at most this many ids per call.
 _BATCH = 100
+
+
+@dataclass(frozen=True)
+class Pending:
+    """Tracking taken from memory: messages (chat, message, sent at) and deletions
+    planned (chat, message, delete at)."""
+
+    tracked: list[tuple[int, int, datetime]]
+    planned: list[tuple[int, int, datetime]]
+
+
+async def write_taken(tx: Transaction, taken: Pending) -> None:
+    """Write tracking taken from memory inside ``tx``, for known people only.
+
+    It touches nothing but ``tx``, so it may run on the database thread.
+    """
+    if not taken.tracked and not taken.planned:
+        return
+    chats = {chat for chat, _, _ in taken.tracked} | {chat for chat, _, _ in taken.planned}
+    known = await people_repository.known_among(tx, chats)
+    for chat_id, message_id, sent_at in taken.tracked:
+        if chat_id in known:
+            await chat_messages.track(tx, chat_id, message_id, sent_at)
+    for chat_id, message_id, at in taken.planned:
+        if chat_id in known:
+            await chat_messages.delete_later(tx, chat_id, [message_id], at)
 
 
 class DiscretionService:
@@ -77,26 +103,30 @@ class DiscretionService:
         at = self._clock.now() + self._delay
         self._planned += [(person.telegram_user_id, m, at) for m in message_ids]
 
+    def take_pending(self) -> Pending:
+        """Take what waits in memory, to be written by :func:`write_taken`.
+
+        Call it on the event loop, where the buffers are filled; if the write
+        fails, :meth:`put_back` the entries for the next transaction.
+        """
+        taken = Pending(self._tracked, self._planned)
+        self._tracked, self._planned = [], []
+        return taken
+
+    def put_back(self, taken: Pending) -> None:
+        """Return entries whose write failed, to be written by the next transaction."""
+        self._tracked[:0], self._planned[:0] = taken.tracked, taken.planned
+
     async def write_pending(self, tx: Transaction) -> None:
         """Write what waits in memory inside ``tx``, for known people only.
 
         If ``tx`` rolls back, the entries are put back for the next one.
         """
-        tracked, planned = self._tracked, self._planned
-        if not tracked and not planned:
-            return
-        self._tracked, self._planned = [], []
+        taken = self.take_pending()
         try:
-            chats = {chat for chat, _, _ in tracked} | {chat for chat, _, _ in planned}
-            known = await people_repository.known_among(tx, chats)
-            for chat_id, message_id, sent_at in tracked:
-                if chat_id in known:
-                    await chat_messages.track(tx, chat_id, message_id, sent_at)
-            for chat_id, message_id, at in planned:
-                if chat_id in known:
-                    await chat_messages.delete_later(tx, chat_id, [message_id], at)
+            await write_taken(tx, taken)
         except BaseException:
-            self._tracked[:0], self._planned[:0] = tracked, planned
+            self.put_back(taken)
             raise
 
     async def flush(self) -> None:
