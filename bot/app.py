@@ -11,10 +11,11 @@ import contextlib
 import logging
 import os
 from functools import partial
+from typing import cast
 
 from telegram import Bot, Update
 from telegram.error import InvalidToken, NetworkError, TelegramError
-from telegram.ext import AIORateLimiter, Application, ContextTypes
+from telegram.ext import AIORateLimiter, Application, ContextTypes, JobQueue
 from telegram.request import HTTPXRequest
 
 import handlers
@@ -61,6 +62,9 @@ TELEGRAM_OVERALL_RATE = 30
 # the delivery worker's senders send at once; PTB's default of one connection would
 # queue every call behind the others (and fail them after its 1 s pool timeout).
 CONNECTIONS = 64
+
+# The one-shot sweep at the moment something falls due between two ticks.
+_PRECISE = "sweep-at-moment"
 
 # How long to wait between attempts to reach Telegram at start-up.
 _FIRST_RETRY_DELAY = 1.0
@@ -182,7 +186,7 @@ async def serve(settings: Settings, clock: Clock, stop: asyncio.Event) -> None:
             # Catch up at once on whatever came due while the bot was down, even
             # before Telegram answers (the alerts wait in the outbox, not in limbo),
             # but beside connecting: an SOS must not wait for a long backlog.
-            catching_up = asyncio.create_task(_catch_up(sweeper), name="catch-up")
+            catching_up = asyncio.create_task(_catch_up(application), name="catch-up")
             if not await _connect(application, translations, stop):
                 return
             await application.start()
@@ -238,16 +242,43 @@ def _schedule_sweeps(application: BotApplication, settings: Settings) -> None:
     )
 
 
-async def _catch_up(sweeper: Sweeper) -> None:
+async def _catch_up(application: BotApplication) -> None:
     """Sweep once at start; a failure is logged, and the ticks that follow try again."""
+    services = application.bot_data.services
+    if services is None:  # pragma: no cover - serve() wires the services first
+        return
     try:
-        await sweeper.sweep()
+        await services.sweeper.sweep()
     except Exception:
         logger.exception("the catch-up sweep at start failed; the next tick tries again")
+        return
+    _aim(services, application.job_queue)
 
 
 async def _sweep(context: BotContext) -> None:
+    """Sweep (every tick, and at a moment something falls due between two ticks)."""
     await context.services.sweeper.sweep()
+    # The context's own type parameters are lost on its job queue: say them again.
+    _aim(context.services, cast("JobQueue[BotContext] | None", context.job_queue))
+
+
+def _aim(services: Services, job_queue: JobQueue[BotContext] | None) -> None:
+    """Sweep again at the moment the next thing falls due, if that comes before the next tick.
+
+    A deadline between two ticks is then swept at its moment, not up to a tick
+    later; the ticks go on as ever, so a one-shot lost in a crash costs nothing.
+    """
+    sweeper = services.sweeper
+    due, swept_at = sweeper.next_wake, sweeper.swept_at
+    # Due by the sweep's own moment and still there: a row that cannot be advanced
+    # now (the ticks retry it), not a reason to sweep again at once, forever.
+    if job_queue is None or due is None or swept_at is None or due <= swept_at:
+        return
+    delay = max(0.0, (due - services.clock.now()).total_seconds())
+    if delay < services.settings.scheduler.tick.total_seconds() and not (
+        job_queue.get_jobs_by_name(_PRECISE)
+    ):
+        job_queue.run_once(_sweep, when=delay, name=_PRECISE)
 
 
 async def _flush_tracking(context: BotContext) -> None:

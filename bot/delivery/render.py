@@ -82,21 +82,32 @@ class Renderer:
         self._retention = retention
 
     async def render(self, message: OutboxMessage, now: datetime) -> Outgoing:
-        """Return what to send for ``message``, read from one snapshot."""
-        async with self._database.snapshot() as tx:
-            person = await people_repository.by_id(tx, message.person_id)
-            watch = await watch_repository.load(tx, message.person_id)
-            if person is None:
-                raise LookupError(f"person {message.person_id} is gone")
-            zone = watch.zone if watch is not None else self._default_zone
-            if message.kind in TO_ACTIVIST:
-                # The phone is shown times in the zone it believes in (see bot.core.phone).
-                view = await phone_views.load(tx, message.person_id)
-                zone = view.watch.zone if view is not None else zone
-                tr = self._translations[person.language]
-                markup = checkin_keyboard(tr) if message.kind in _CHECKIN_KEYBOARD_KINDS else None
-                return Outgoing(text=render_notice(message, tr, zone, now), markup=markup)
-            return await self._render_for_contact(tx, message, person.display_name, zone, now)
+        """Return what to send for ``message``, read from one snapshot.
+
+        The reading runs on the database thread in one trip (an alert reads a
+        dozen rows); rendering the text there too is pure.
+        """
+
+        async def read(tx: Transaction) -> Outgoing:
+            return await self._render_in(tx, message, now)
+
+        return await self._database.inline(read, write=False)
+
+    async def _render_in(self, tx: Transaction, message: OutboxMessage, now: datetime) -> Outgoing:
+        """Return what to send for ``message``, reading only through ``tx``."""
+        person = await people_repository.by_id(tx, message.person_id)
+        watch = await watch_repository.load(tx, message.person_id)
+        if person is None:
+            raise LookupError(f"person {message.person_id} is gone")
+        zone = watch.zone if watch is not None else self._default_zone
+        if message.kind in TO_ACTIVIST:
+            # The phone is shown times in the zone it believes in (see bot.core.phone).
+            view = await phone_views.load(tx, message.person_id)
+            zone = view.watch.zone if view is not None else zone
+            tr = self._translations[person.language]
+            markup = checkin_keyboard(tr) if message.kind in _CHECKIN_KEYBOARD_KINDS else None
+            return Outgoing(text=render_notice(message, tr, zone, now), markup=markup)
+        return await self._render_for_contact(tx, message, person.display_name, zone, now)
 
     async def _render_for_contact(
         self, tx: Transaction, message: OutboxMessage, name: str, zone: str, now: datetime

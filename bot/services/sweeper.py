@@ -66,6 +66,11 @@ class Sweeper:
         self._broken: set[tuple[str, int]] = set()
         # The catch-up at start runs beside the first ticks: one sweep at a time.
         self._sweeping = asyncio.Lock()
+        # The earliest moment anything is due, as the last sweep left it: the
+        # wiring may sweep right then instead of at the next tick.
+        self.next_wake: datetime | None = None
+        # The moment the last sweep advanced everything due by.
+        self.swept_at: datetime | None = None
 
     async def start(self) -> None:
         """Remember when the bot last ticked before this start: it was offline since then."""
@@ -92,6 +97,8 @@ class Sweeper:
         advanced += await self._sweep_each("incident", incident_repository.due, self._escalate, now)
         async with self._database.transaction() as tx:
             await runtime.set_moment(tx, runtime.LAST_TICK_AT, now)
+            self.next_wake = await runtime.next_wake(tx)
+        self.swept_at = now
         return advanced
 
     async def _sweep_watches(self, now: datetime) -> int:
