@@ -42,13 +42,13 @@ def _name(tx: Transaction, row: sqlite3.Row) -> str:
         return "?"
 
 
-def _contact(tx: Transaction, row: sqlite3.Row) -> Contact:
+def _contact(tx: Transaction, row: sqlite3.Row, *, named: bool = True) -> Contact:
     return Contact(
         id=int(row["id"]),
         person_id=int(row["person_id"]),
         chat_id=int(row["chat_id"]),
         is_group=row["chat_type"] == "group",
-        display_name=_name(tx, row),
+        display_name=_name(tx, row) if named else "",
         language=str(row["language"]),
         tier=int(row["tier"]),
         status=ContactStatus(row["status"]),
@@ -162,8 +162,14 @@ async def contacts_of(tx: Transaction, person_id: int) -> list[Contact]:
     return (await contacts_among(tx, [person_id])).get(person_id, [])
 
 
-async def contacts_among(tx: Transaction, person_ids: Sequence[int]) -> dict[int, list[Contact]]:
-    """Return the contacts of each of ``person_ids`` who has any, tier 1 first, in one query."""
+async def contacts_among(
+    tx: Transaction, person_ids: Sequence[int], *, named: bool = True
+) -> dict[int, list[Contact]]:
+    """Return the contacts of each of ``person_ids`` who has any, tier 1 first, in one query.
+
+    ``named=False`` leaves their names sealed (``display_name`` empty): for queueing
+    alerts, which are rendered, names and all, only when sent.
+    """
     found: dict[int, list[Contact]] = {}
     for chunk in chunks(person_ids):
         rows = await tx.fetch_all(
@@ -172,7 +178,7 @@ async def contacts_among(tx: Transaction, person_ids: Sequence[int]) -> dict[int
             chunk,
         )
         for row in rows:
-            found.setdefault(int(row["person_id"]), []).append(_contact(tx, row))
+            found.setdefault(int(row["person_id"]), []).append(_contact(tx, row, named=named))
     return found
 
 

@@ -127,6 +127,8 @@ async def attachments_among(
 class ReadAhead:
     """What opening alerts reads about each of many people, read for all of them at once.
 
+    The contacts come without their names (``display_name`` is empty).
+
     ``attachments`` has an entry for everyone read, contacts or not.
     """
 
@@ -140,7 +142,9 @@ async def read_ahead(tx: Transaction, person_ids: Sequence[int], now: datetime) 
     The caller must not change them before the alerts are opened, in the same transaction.
     """
     return ReadAhead(
-        await contact_repository.contacts_among(tx, person_ids),
+        # Nameless: queueing an alert never needs a contact's name (it is rendered
+        # when sent), and opening thousands of names is a good part of a sweep.
+        await contact_repository.contacts_among(tx, person_ids, named=False),
         await attachments_among(tx, person_ids, now),
     )
 
@@ -191,7 +195,18 @@ async def open_alert(
         )
     )
     incident_id = await incident_repository.open_incident(tx, unsaved, wake_at(unsaved, policy))
-    incident = replace(unsaved, id=incident_id)
+    # Built anew rather than copied: this runs once per alert of a sweep of thousands.
+    incident = opened(
+        Incident(
+            incident_id,
+            person.id,
+            reason,
+            due_at,
+            now,
+            offline_since=offline_since,
+            wrong_pins=wrong_pins,
+        )
+    )
     # A group the activist is in gets no duress or PIN-failure alert: the
     # others' alert says so (rendered when sent).
     if known is None or person.id not in known.attachments:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -30,6 +31,11 @@ logger = logging.getLogger(__name__)
 # Watches advanced per transaction: large enough that commits are rare, small
 # enough that a check-in waiting for the database lock waits briefly.
 BATCH = 200
+
+
+# A sweep this large, or this slow, is logged.
+LOG_CROWD = 100
+LOG_SLOW_SECONDS = 1.0
 
 
 class _LostRaceError(Exception):
@@ -88,7 +94,13 @@ class Sweeper:
         not be advanced (broken, or changed meanwhile) waits for the next tick.
         """
         async with self._sweeping:
-            return await self._sweep_all()
+            started = time.monotonic()
+            advanced = await self._sweep_all()
+        took = time.monotonic() - started
+        # Content-free and rare: a catch-up or a crowd of deadlines, worth an operator's eye.
+        if advanced >= LOG_CROWD or took >= LOG_SLOW_SECONDS:
+            logger.info("swept %d due items in %.2f s", advanced, took)
+        return advanced
 
     async def _sweep_all(self) -> int:
         now = self._clock.now()
