@@ -88,4 +88,33 @@ def render_notice(message: OutboxMessage, tr: Translator, zone: str, now: dateti
         return tr("{contact} is no longer your contact.", contact=contact)
     if message.kind is OutboxKind.DRILL_CONFIRMED:
         return tr("🧪 {contact} confirmed your drill.", contact=contact)
+    if message.kind is OutboxKind.TEAM_NOTICE:
+        return render_team_notice(message, tr)
     raise ValueError(f"outbox row {message.id} of kind {message.kind} is not for the activist")
+
+
+def render_team_notice(message: OutboxMessage, tr: Translator) -> str:
+    """Return a notice to a coordinator: who joined, left or declined; never content."""
+    event = message.payload.get("event")
+    team = message.payload.get("team") or "?"
+    name = message.payload.get("subject") or "?"
+    if event == "joined":
+        return tr("👥 {name} joined the team {team}.", name=name, team=team)
+    if event == "left":
+        return tr("👥 {name} left the team {team}.", name=name, team=team)
+    if event == "declined":
+        return tr("{name} declined to join the team {team}.", name=name, team=team)
+    if event == "coordinator_added":
+        return tr("👥 {name} is now a coordinator of the team {team}.", name=name, team=team)
+    if event == "declined_coordinator":
+        return tr(
+            "{name} declined to become a coordinator of the team {team}.", name=name, team=team
+        )
+    if event == "link_contested":
+        # Content-free: nothing about who the second opener was.
+        return tr(
+            "⚠️ Someone else also opened a link you made for the team {team}. "
+            "It stays with the first person who opened it.",
+            team=team,
+        )
+    raise ValueError(f"outbox row {message.id} has an unknown team event")

@@ -39,6 +39,14 @@ def prompt_pending(person_id: int) -> str:
     return f"pin_prompts.pending:{person_id}"
 
 
+def team_name(team_id: int) -> str:
+    return f"teams.name:{team_id}"
+
+
+def audit_detail(event_id: int, team_id: int) -> str:
+    return f"audit_events.detail:{event_id}:{team_id}"
+
+
 def outbox_payload(row_id: int, chat_id: int, person_id: int, kind: str) -> str:
     """Bind a queued message to its own row and chat: no payload can stand in for another."""
     return f"outbox.payload:{row_id}:{chat_id}:{person_id}:{kind}"
@@ -98,6 +106,13 @@ SEALED_COLUMNS = (
         "pin_prompts", "pending", "person_id", lambda r: prompt_pending(int(r["person_id"]))
     ),
     SealedColumn("outbox", "payload", "id", _outbox_identity, legacy=_legacy_outbox_identity),
+    SealedColumn("teams", "name", "id", lambda r: team_name(int(r["id"]))),
+    SealedColumn(
+        "audit_events",
+        "detail",
+        "id",
+        lambda r: audit_detail(int(r["id"]), int(r["team_id"])),
+    ),
 )
 
 

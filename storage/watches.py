@@ -29,7 +29,7 @@ def _optional_db(value: datetime | None) -> str | None:
     return None if value is None else to_db(value)
 
 
-def _plan_columns(plan: Plan | None) -> tuple[int | None, str | None]:
+def plan_columns(plan: Plan | None) -> tuple[int | None, str | None]:
     if isinstance(plan, IntervalPlan):
         return int(plan.every.total_seconds()), None
     if isinstance(plan, DailyPlan):
@@ -37,7 +37,7 @@ def _plan_columns(plan: Plan | None) -> tuple[int | None, str | None]:
     return None, None
 
 
-def _plan(every_seconds: int | None, times: str | None) -> Plan | None:
+def plan_from(every_seconds: int | None, times: str | None) -> Plan | None:
     if every_seconds is not None:
         return IntervalPlan(timedelta(seconds=every_seconds))
     if times:
@@ -45,12 +45,22 @@ def _plan(every_seconds: int | None, times: str | None) -> Plan | None:
     return None
 
 
+def reminders_value(reminders: tuple[timedelta, ...]) -> str:
+    """Return the stored form of reminders: seconds before the deadline, comma-separated."""
+    return ",".join(str(int(r.total_seconds())) for r in reminders)
+
+
+def reminders_from(value: str) -> tuple[timedelta, ...]:
+    """Return the reminders of their stored form."""
+    return tuple(timedelta(seconds=int(r)) for r in value.split(",")) if value else ()
+
+
 def values_of(watch: Watch) -> tuple[object, ...]:
-    every, times = _plan_columns(watch.plan)
+    every, times = plan_columns(watch.plan)
     return (
         watch.zone,
         int(watch.grace.total_seconds()),
-        ",".join(str(int(r.total_seconds())) for r in watch.reminders),
+        reminders_value(watch.reminders),
         every,
         times,
         watch.state.value,
@@ -63,15 +73,12 @@ def values_of(watch: Watch) -> tuple[object, ...]:
 
 
 def watch_from(row: sqlite3.Row) -> Watch:
-    reminders = row["reminders"]
     return Watch(
         person_id=int(row["person_id"]),
         zone=str(row["zone"]),
         grace=timedelta(seconds=int(row["grace_seconds"])),
-        reminders=tuple(timedelta(seconds=int(r)) for r in reminders.split(","))
-        if reminders
-        else (),
-        plan=_plan(row["plan_every_seconds"], row["plan_times"]),
+        reminders=reminders_from(row["reminders"]),
+        plan=plan_from(row["plan_every_seconds"], row["plan_times"]),
         state=WatchState(row["state"]),
         deadline_at=_optional_time(row["deadline_at"]),
         reminders_done=int(row["reminders_done"]),

@@ -20,6 +20,8 @@ class OutboxKind(StrEnum):
     DRILL_CONFIRMED = "drill_confirmed"
     # Someone other than the first opener opened an invitation link.
     INVITE_CONTESTED = "invite_contested"
+    # To a coordinator: a member joined or left, a coordinator was added. State only.
+    TEAM_NOTICE = "team_notice"
     # To contacts.
     ALERT = "alert"
     ALERT_LOCATION = "alert_location"
@@ -46,6 +48,7 @@ TO_ACTIVIST = frozenset(
         OutboxKind.CONTACT_LEFT,
         OutboxKind.DRILL_CONFIRMED,
         OutboxKind.INVITE_CONTESTED,
+        OutboxKind.TEAM_NOTICE,
     }
 )
 

@@ -1,0 +1,300 @@
+"""The use cases of teams: create one, add coordinators and members by link, leave, audit.
+
+Every answer to someone without the right is the same "not available": a
+stranger, a contact or a removed coordinator learns nothing about a team.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from bot.clock import Clock
+from bot.core.outbox import PRIORITY_NOTICE, OutboxKind
+from bot.core.people import Person
+from bot.core.teams import AuditEntry, AuditEvent, Team, TeamLink, TeamLinkKind
+from bot.services.contacts import hash_code
+from storage import outbox as outbox_repository
+from storage import people as people_repository
+from storage import teams as team_repository
+from storage.database import Database, Transaction
+
+logger = logging.getLogger(__name__)
+
+# A team link's code: a two-letter kind, then 192 random bits (32 URL-safe
+# characters), so it can never be taken for a contact invitation (32 alone).
+_LINK_BYTES = 24
+_PREFIX = {TeamLinkKind.COORDINATOR: "tc", TeamLinkKind.MEMBER: "tm"}
+_CODE_SHAPE = re.compile(r"^t[cm][A-Za-z0-9_-]{32}$")
+NAME_LIMIT = 64
+# Audit entries per page of /audit.
+AUDIT_PAGE = 10
+
+
+class TeamProblem(StrEnum):
+    # No such team for this person, or no right to it: one answer for both.
+    NOT_AVAILABLE = "not_available"
+    # Unknown, expired, used, malformed or someone else's link: one answer for all.
+    INVALID = "invalid"
+    BAD_NAME = "bad_name"
+    # The opener is already what the link would make them.
+    ALREADY = "already"
+
+
+@dataclass(frozen=True)
+class TeamInvitation:
+    code: str
+    kind: TeamLinkKind
+    team: Team
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class LinkOffer:
+    """What the opener of a team link is shown before they accept."""
+
+    link_id: int
+    kind: TeamLinkKind
+    team_name: str
+    inviter_name: str
+
+
+@dataclass(frozen=True)
+class Joined:
+    kind: TeamLinkKind
+    team: Team
+
+
+def is_team_code(code: str) -> bool:
+    """Return whether ``code`` has the shape of a team link's code."""
+    return bool(_CODE_SHAPE.match(code))
+
+
+class TeamService:
+    """Run the use cases of teams; notices to coordinators go via the outbox."""
+
+    def __init__(
+        self,
+        database: Database,
+        clock: Clock,
+        admins: frozenset[int],
+        link_lifetime: timedelta,
+        on_queued: Callable[[], None] = lambda: None,
+    ) -> None:
+        self._database = database
+        self._clock = clock
+        self._admins = admins
+        self._link_lifetime = link_lifetime
+        self._on_queued = on_queued
+
+    def is_admin(self, person: Person) -> bool:
+        return person.telegram_user_id in self._admins
+
+    async def create_team(self, admin: Person, name: str) -> Team | TeamProblem:
+        """Create a team with ``admin`` as its first coordinator."""
+        if not self.is_admin(admin):
+            return TeamProblem.NOT_AVAILABLE
+        name = " ".join(name.split())
+        if not name or len(name) > NAME_LIMIT:
+            return TeamProblem.BAD_NAME
+        now = self._clock.now()
+        async with self._database.transaction() as tx:
+            team = await team_repository.create(tx, name, now)
+            await team_repository.add_coordinator(tx, team.id, admin.id, now)
+            await team_repository.record_event(
+                tx, team.id, AuditEvent.TEAM_CREATED, now, actor=admin
+            )
+        logger.info("team %s created", team.id)
+        return team
+
+    async def coordinated_by(self, person: Person) -> list[Team]:
+        """Return the teams ``person`` coordinates now."""
+        async with self._database.snapshot() as tx:
+            return await team_repository.coordinated_by(tx, person.id)
+
+    async def team_for(self, person: Person, team_id: int) -> Team | None:
+        """Return the team if ``person`` coordinates it now (every button asks again)."""
+        async with self._database.snapshot() as tx:
+            if not await team_repository.is_coordinator(tx, team_id, person.id):
+                return None
+            return await team_repository.by_id(tx, team_id)
+
+    async def make_link(
+        self, coordinator: Person, team_id: int, kind: TeamLinkKind
+    ) -> TeamInvitation | TeamProblem:
+        """Return a one-time link that makes its opener a coordinator or member of the team."""
+        now = self._clock.now()
+        code = _PREFIX[kind] + secrets.token_urlsafe(_LINK_BYTES)
+        expires_at = now + self._link_lifetime
+        async with self._database.transaction() as tx:
+            if not await team_repository.is_coordinator(tx, team_id, coordinator.id):
+                return TeamProblem.NOT_AVAILABLE
+            team = await team_repository.by_id(tx, team_id)
+            if team is None:
+                return TeamProblem.NOT_AVAILABLE
+            await team_repository.add_link(
+                tx, team_id, kind, coordinator.id, hash_code(code), now, expires_at
+            )
+        return TeamInvitation(code, kind, team, expires_at)
+
+    async def open_link(self, code: str, user_id: int, chat_id: int) -> LinkOffer | TeamProblem:
+        """Look up a team link someone opened; bind it to its first opener.
+
+        1. Unknown, expired, used or malformed: invalid.
+        2. The first opener (user and chat) binds it; only they may answer it.
+        3. Anyone else gets "invalid" like a wrong code, and the coordinator who
+           made it is told, once, that a second person opened the link.
+        """
+        if not is_team_code(code):
+            return TeamProblem.INVALID
+        now = self._clock.now()
+        contested = False
+        async with self._database.transaction() as tx:
+            link = await team_repository.link_by_hash(tx, hash_code(code))
+            if link is None or not link.is_open(now):
+                return TeamProblem.INVALID
+            team = await team_repository.by_id(tx, link.team_id)
+            inviter = await people_repository.by_id(tx, link.created_by)
+            if team is None or inviter is None:
+                return TeamProblem.INVALID
+            bound = await team_repository.mark_link_opened(tx, link.id, user_id, chat_id)
+            if not bound:
+                current = await team_repository.link_by_id(tx, link.id)
+                someone_else = current is not None and current.opened_by_user != user_id
+                if someone_else and await team_repository.mark_link_contested(tx, link.id, now):
+                    await _tell(tx, inviter, team, "link_contested", now)
+                    contested = True
+        if contested:
+            logger.warning("team link %s was opened by a second person", link.id)
+            self._on_queued()
+        if not bound:
+            return TeamProblem.INVALID
+        return LinkOffer(link.id, link.kind, team.name, inviter.display_name)
+
+    async def answer_link(
+        self, link_id: int, person: Person, chat_id: int, *, accept: bool
+    ) -> Joined | TeamProblem | None:
+        """Accept (joining the team) or decline (``None``) an opened team link.
+
+        The coordinators of the team are told either way, without any content.
+        """
+        now = self._clock.now()
+        async with self._database.transaction() as tx:
+            link = await team_repository.link_by_id(tx, link_id)
+            if (
+                link is None
+                or not link.is_open(now)
+                or not link.is_opened_by(person.telegram_user_id, chat_id)
+            ):
+                return TeamProblem.INVALID
+            team = await team_repository.by_id(tx, link.team_id)
+            if team is None or not await team_repository.mark_link_used(tx, link.id, now):
+                return TeamProblem.INVALID
+            if not accept:
+                event = (
+                    "declined_coordinator" if link.kind is TeamLinkKind.COORDINATOR else "declined"
+                )
+                await self._tell_coordinators(tx, team, event, now, subject=person)
+                result: Joined | TeamProblem | None = None
+            else:
+                result = await self._join(tx, link, team, person, now)
+        self._on_queued()
+        return result
+
+    async def _join(
+        self, tx: Transaction, link: TeamLink, team: Team, person: Person, now: datetime
+    ) -> Joined | TeamProblem:
+        inviter = await people_repository.by_id(tx, link.created_by)
+        if link.kind is TeamLinkKind.COORDINATOR:
+            if not await team_repository.add_coordinator(tx, team.id, person.id, now):
+                return TeamProblem.ALREADY
+            await team_repository.record_event(
+                tx, team.id, AuditEvent.COORDINATOR_ADDED, now, subject=person, actor=inviter
+            )
+            await self._tell_coordinators(tx, team, "coordinator_added", now, subject=person)
+            return Joined(link.kind, team)
+        if not await team_repository.add_member(tx, team.id, person.id, now):
+            return TeamProblem.ALREADY
+        await team_repository.record_event(
+            tx, team.id, AuditEvent.JOINED, now, subject=person, actor=inviter
+        )
+        await self._tell_coordinators(tx, team, "joined", now, subject=person)
+        return Joined(link.kind, team)
+
+    async def teams_of_member(self, person: Person) -> list[Team]:
+        """Return the teams that look after ``person``."""
+        async with self._database.snapshot() as tx:
+            return await team_repository.teams_of_member(tx, person.id)
+
+    async def leave(self, person: Person, team_id: int) -> bool:
+        """Take ``person`` out of the team; tell its coordinators. ``False`` if not a member."""
+        now = self._clock.now()
+        async with self._database.transaction() as tx:
+            team = await team_repository.by_id(tx, team_id)
+            if team is None or not await team_repository.remove_member(tx, team_id, person.id):
+                return False
+            await team_repository.record_event(
+                tx, team_id, AuditEvent.LEFT, now, subject=person, actor=person
+            )
+            await self._tell_coordinators(tx, team, "left", now, subject=person)
+        self._on_queued()
+        return True
+
+    async def audit(
+        self, coordinator: Person, team_id: int, before_id: int | None = None
+    ) -> list[AuditEntry] | TeamProblem:
+        """Return a page of the team's audit trail, newest first, for one of its coordinators."""
+        async with self._database.snapshot() as tx:
+            if not await team_repository.is_coordinator(tx, team_id, coordinator.id):
+                return TeamProblem.NOT_AVAILABLE
+            return await team_repository.events(tx, team_id, AUDIT_PAGE, before_id)
+
+    async def prune(self, retention: timedelta) -> int:
+        """Delete audit events older than ``retention``; return how many."""
+        async with self._database.transaction() as tx:
+            return await team_repository.prune_events(tx, self._clock.now() - retention)
+
+    async def _tell_coordinators(
+        self,
+        tx: Transaction,
+        team: Team,
+        event: str,
+        now: datetime,
+        *,
+        subject: Person | None = None,
+    ) -> None:
+        for coordinator in await team_repository.coordinators_of(tx, team.id):
+            if subject is not None and coordinator.id == subject.id:
+                continue
+            await _tell(tx, coordinator, team, event, now, subject=subject)
+
+
+async def _tell(
+    tx: Transaction,
+    coordinator: Person,
+    team: Team,
+    event: str,
+    now: datetime,
+    *,
+    subject: Person | None = None,
+) -> None:
+    """Queue a content-free notice about the team to one coordinator."""
+    payload: dict[str, str | None] = {
+        "event": event,
+        "team": team.name,
+        "subject": None if subject is None else subject.display_name,
+    }
+    await outbox_repository.add(
+        tx,
+        person_id=coordinator.id,
+        chat_id=coordinator.telegram_user_id,
+        kind=OutboxKind.TEAM_NOTICE,
+        priority=PRIORITY_NOTICE,
+        payload=payload,
+        now=now,
+    )
