@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import logging
 import os
+from datetime import timedelta
 from functools import partial
 from typing import cast
 
@@ -37,6 +38,7 @@ from bot.services.lastknown import LastKnownService
 from bot.services.people import PeopleService
 from bot.services.pins import PinService
 from bot.services.sweeper import Sweeper
+from bot.services.teams import TeamService
 from bot.settings import Settings
 from bot.tracking import SentHook, TrackingBot
 from bot.updates import ChatOrder
@@ -46,6 +48,8 @@ from storage.database import Database
 from storage.migrations import apply_migrations
 
 logger = logging.getLogger(__name__)
+# How often data past its retention is deleted.
+PRUNE_EVERY = timedelta(hours=1)
 
 # PTB 22 reads this on every access to a time period (RetryAfter.retry_after,
 # Location.live_period): opt in to timedelta values now instead of a
@@ -178,6 +182,14 @@ async def serve(settings: Settings, clock: Clock, stop: asyncio.Event) -> None:
             discretion=discretion,
             flood=FloodGuard(settings.security.flood_limit),
             sweeper=sweeper,
+            teams=TeamService(
+                database,
+                clock,
+                settings.security.admins,
+                settings.teams.link_lifetime,
+                on_queued=worker.wake,
+                pretence=checkins.pretence,
+            ),
         )
         handlers.register(application, translations)
         catching_up: asyncio.Task[None] | None = None
@@ -240,6 +252,25 @@ def _schedule_sweeps(application: BotApplication, settings: Settings) -> None:
         name="tracking",
         job_kwargs={"max_instances": 1, "coalesce": True},
     )
+    application.job_queue.run_repeating(
+        _prune,
+        interval=PRUNE_EVERY,
+        first=settings.scheduler.tick,
+        name="prune",
+        job_kwargs={"max_instances": 1, "coalesce": True},
+    )
+
+
+async def _prune(context: BotContext) -> None:
+    """Delete audit events past their retention; a failure waits for the next round."""
+    services = context.services
+    try:
+        pruned = await services.teams.prune(services.settings.teams.audit_retention)
+    except Exception:
+        logger.exception("pruning the audit trail failed; the next round tries again")
+        return
+    if pruned:
+        logger.info("pruned %d audit events past their retention", pruned)
 
 
 async def _catch_up(application: BotApplication) -> None:

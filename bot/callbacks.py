@@ -22,6 +22,28 @@ class Action(StrEnum):
     CONFIRM_DRILL = "dc"
     WIPE = "wp"
     FORGET = "fg"
+    # Teams (see handlers.teams).
+    ACCEPT_TEAM = "ta"
+    DECLINE_TEAM = "td"
+    TEAM_COORDINATOR_LINK = "tk"
+    TEAM_MEMBER_LINK = "te"
+    AUDIT = "au"
+    AUDIT_OLDER = "ao"
+    LEAVE_TEAM = "lt"
+
+
+# The buttons handled by handlers.teams; the rest by handlers.buttons.
+TEAM_ACTIONS = frozenset(
+    {
+        Action.ACCEPT_TEAM,
+        Action.DECLINE_TEAM,
+        Action.TEAM_COORDINATOR_LINK,
+        Action.TEAM_MEMBER_LINK,
+        Action.AUDIT,
+        Action.AUDIT_OLDER,
+        Action.LEAVE_TEAM,
+    }
+)
 
 
 _FORMAT = re.compile(r"^(" + "|".join(a.value for a in Action) + r"):([1-9][0-9]{0,11})$")

@@ -18,6 +18,7 @@ from bot.services.lastknown import LastKnownService
 from bot.services.people import PeopleService
 from bot.services.pins import PinService
 from bot.services.sweeper import Sweeper
+from bot.services.teams import TeamService
 from bot.settings import Settings
 
 
@@ -37,6 +38,7 @@ class Services:
     discretion: DiscretionService
     flood: FloodGuard
     sweeper: Sweeper
+    teams: TeamService
 
 
 class BotData:

@@ -117,6 +117,14 @@ class SecuritySettings:
 
 
 @dataclass(frozen=True)
+class TeamSettings:
+    # How long the audit trail of a team keeps each event.
+    audit_retention: timedelta = timedelta(days=365)
+    # How long a /coordinator or /enrol link can be opened.
+    link_lifetime: timedelta = timedelta(hours=24)
+
+
+@dataclass(frozen=True)
 class LoggingSettings:
     level: str = "INFO"
 
@@ -132,6 +140,7 @@ class Settings:
     checkins: CheckinSettings = CheckinSettings()
     alerts: AlertSettings = AlertSettings()
     security: SecuritySettings = SecuritySettings()
+    teams: TeamSettings = TeamSettings()
     logging: LoggingSettings = LoggingSettings()
 
 
@@ -258,6 +267,10 @@ _SCHEMA: dict[str, tuple[type[Any], dict[str, Converter]]] = {
             "discreet_delay": _duration,
             "flood_limit": _positive_int,
         },
+    ),
+    "teams": (
+        TeamSettings,
+        {"audit_retention": _duration, "link_lifetime": _duration},
     ),
     "logging": (LoggingSettings, {"level": _log_level}),
 }

@@ -34,6 +34,7 @@ from handlers import (
     sos,
     start,
     status,
+    teams,
     unknown,
 )
 
@@ -41,7 +42,9 @@ from handlers import (
 def build_handlers(translations: Translations) -> list[BaseHandler[Update, BotContext, Any]]:
     """Return all handlers in the order PTB must try them."""
     return [
-        # Before start.build(): "/start <code>" opens an invitation.
+        # Before start.build(): "/start <code>" opens a team link or an invitation;
+        # a team link's code has its own shape, so it goes first.
+        *teams.build(),
         *contacts.build(),
         start.build(),
         drill.build(),

@@ -28,7 +28,7 @@ from bot.core import gated
 from bot.core.context import ContextKind
 from bot.core.gated import GatedAction, PinOff, SetDuress, SetPin, Unlock
 from bot.services.pins import LooseDigits, Verdict
-from handlers import checkin, contacts, discretion, lastknown, pause, plans
+from handlers import checkin, contacts, discretion, lastknown, pause, plans, teams
 from handlers.gate import Perform, run_gated
 from handlers.sender import Sender, identify, recognise
 
@@ -161,6 +161,7 @@ PERFORM: Mapping[type[GatedAction], Perform] = {
     gated.SetDuress: perform_set_duress,
     gated.Wipe: discretion.perform_wipe,
     gated.Forget: discretion.perform_forget,
+    gated.LeaveTeam: teams.perform_leave_team,
 }
 
 

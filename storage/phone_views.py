@@ -11,18 +11,26 @@ from storage.database import Transaction
 from storage.timestamps import to_db
 from storage.watches import WATCH_COLUMNS, values_of, watch_from
 
-_VIEW_COLUMNS = "pin_hash, duress_hash, hidden_contacts, has_instructions, discreet"
+_VIEW_COLUMNS = "pin_hash, duress_hash, hidden_contacts, has_instructions, discreet, hidden_teams"
+
+
+def _ids(value: str) -> frozenset[int]:
+    return frozenset(int(i) for i in value.split(",") if i)
+
+
+def _ids_value(ids: frozenset[int]) -> str:
+    return ",".join(str(i) for i in sorted(ids))
 
 
 def _view(row: sqlite3.Row) -> PhoneView:
-    hidden = str(row["hidden_contacts"])
     discreet = row["discreet"]
     return PhoneView(
         person_id=int(row["person_id"]),
         watch=watch_from(row),
         pin_hash=row["pin_hash"],
         duress_hash=row["duress_hash"],
-        hidden_contacts=frozenset(int(i) for i in hidden.split(",") if i),
+        hidden_contacts=_ids(str(row["hidden_contacts"])),
+        hidden_teams=_ids(str(row["hidden_teams"])),
         has_instructions=bool(row["has_instructions"]),
         discreet=None if discreet is None else bool(discreet),
         version=int(row["version"]),
@@ -34,9 +42,10 @@ def _values(view: PhoneView) -> tuple[object, ...]:
         *values_of(view.watch),
         view.pin_hash,
         view.duress_hash,
-        ",".join(str(i) for i in sorted(view.hidden_contacts)),
+        _ids_value(view.hidden_contacts),
         int(view.has_instructions),
         None if view.discreet is None else int(view.discreet),
+        _ids_value(view.hidden_teams),
     )
 
 

@@ -304,6 +304,12 @@ async def events(
     return [_entry(tx, row) for row in rows]
 
 
+async def team_of_event(tx: Transaction, event_id: int) -> int | None:
+    """Return the team an audit event belongs to."""
+    row = await tx.fetch_one("SELECT team_id FROM audit_events WHERE id = ?", (event_id,))
+    return None if row is None else int(row["team_id"])
+
+
 async def prune_events(tx: Transaction, older_than: datetime) -> int:
     """Delete the events recorded before ``older_than``; return how many."""
     return await tx.execute("DELETE FROM audit_events WHERE created_at < ?", (to_db(older_than),))

@@ -8,11 +8,15 @@ from pathlib import Path
 
 import pytest
 
+from bot.core.gated import Unlock
 from bot.core.outbox import OutboxKind
 from bot.core.people import Person
 from bot.core.teams import AuditEvent, TeamLinkKind
 from bot.crypto import Sealer, new_key
+from bot.services.alerting import policy_of
+from bot.services.checkins import CheckinService
 from bot.services.teams import Joined, LinkOffer, TeamProblem, TeamService
+from bot.settings import AlertSettings, CheckinSettings
 from storage import outbox as outbox_repository
 from storage import people as people_repository
 from storage import teams as team_repository
@@ -21,6 +25,7 @@ from storage.migrations import apply_migrations
 from tests.fake_clock import FakeClock
 
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+POLICY = policy_of(AlertSettings())
 ADMIN = 100
 
 
@@ -28,7 +33,14 @@ class Stack:
     def __init__(self, database: Database, clock: FakeClock) -> None:
         self.database = database
         self.clock = clock
-        self.teams = TeamService(database, clock, frozenset({ADMIN}), timedelta(hours=24))
+        checkins = CheckinService(database, clock, CheckinSettings(), POLICY)
+        self.teams = TeamService(
+            database,
+            clock,
+            frozenset({ADMIN}),
+            timedelta(hours=24),
+            pretence=checkins.pretence,
+        )
 
     async def person(self, telegram_user_id: int, name: str) -> Person:
         async with self.database.transaction() as tx:
@@ -198,8 +210,8 @@ async def test_joining_declining_and_leaving_are_told_to_coordinators_and_audite
     assert isinstance(offer, LinkOffer)
     assert await stack.teams.answer_link(offer.link_id, other, 301, accept=False) is None
     assert await stack.teams.teams_of_member(other) == []
-    assert await stack.teams.leave(azat, team.id)
-    assert not await stack.teams.leave(azat, team.id)
+    assert await stack.teams.leave(azat, team.id) == team
+    assert await stack.teams.leave(azat, team.id) is None
     assert [(n["event"], n["subject"]) for n in await stack.notices(admin)] == [
         ("joined", "Azat"),
         ("declined", "Other"),
@@ -242,3 +254,30 @@ async def test_the_audit_trail_pages_newest_first_and_old_events_are_pruned(
     kept = await stack.teams.audit(admin, team.id)
     assert not isinstance(kept, TeamProblem)
     assert [e.subject for e in kept] == [f"Member {n}" for n in range(11, 5, -1)]
+
+
+async def test_leaving_with_the_duress_pin_only_looks_done_and_the_team_keeps_watching(
+    stack: Stack,
+) -> None:
+    admin = await stack.person(ADMIN, "Admin")
+    azat = await stack.person(300, "Azat")
+    team = await stack.teams.create_team(admin, "Team")
+    assert not isinstance(team, TeamProblem)
+    link = await stack.teams.make_link(admin, team.id, TeamLinkKind.MEMBER)
+    assert not isinstance(link, TeamProblem)
+    await stack.join(azat, link.code)
+    # The captor makes the activist leave: the phone sees it done, as for real.
+    assert await stack.teams.leave(azat, team.id, Unlock.DURESS) == team
+    assert await stack.teams.teams_of_member(azat) == []
+    assert await stack.teams.leave(azat, team.id, Unlock.DURESS) is None
+    # The server keeps the membership, the alarm is raised, the trail says what it was.
+    async with stack.database.snapshot() as tx:
+        assert await team_repository.is_member(tx, team.id, azat.id)
+        opened = await tx.fetch_all(
+            "SELECT reason FROM incidents WHERE person_id = ? AND closed_at IS NULL", (azat.id,)
+        )
+    assert [row["reason"] for row in opened] == ["duress"]
+    assert [n["event"] for n in await stack.notices(admin)] == ["joined"]
+    trail = await stack.teams.audit(admin, team.id)
+    assert not isinstance(trail, TeamProblem)
+    assert trail[0].event is AuditEvent.LEAVE_UNDER_DURESS

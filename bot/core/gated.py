@@ -122,6 +122,11 @@ class Forget:
     pass
 
 
+@dataclass(frozen=True)
+class LeaveTeam:
+    team_id: int
+
+
 GatedAction = (
     CheckIn
     | Pause
@@ -140,6 +145,7 @@ GatedAction = (
     | SetDuress
     | Wipe
     | Forget
+    | LeaveTeam
 )
 
 
@@ -172,6 +178,7 @@ DURESS_POLICY: Mapping[type[GatedAction], UnderDuress] = {
     SetDuress: UnderDuress.PRETEND,
     Wipe: UnderDuress.PRETEND,
     Forget: UnderDuress.PRETEND,
+    LeaveTeam: UnderDuress.PRETEND,
 }
 
 _NAMES: Mapping[type[GatedAction], str] = {
@@ -192,6 +199,7 @@ _NAMES: Mapping[type[GatedAction], str] = {
     SetDuress: "duress",
     Wipe: "wipe",
     Forget: "forget",
+    LeaveTeam: "leave_team",
 }
 _BARE: Mapping[str, GatedAction] = {
     "ok": CheckIn(),
@@ -227,6 +235,8 @@ def encode(action: GatedAction) -> str:
         return f"{name}:{action.tier}"
     if isinstance(action, RemoveContact):
         return f"{name}:{action.contact_id}"
+    if isinstance(action, LeaveTeam):
+        return f"{name}:{action.team_id}"
     return name
 
 
@@ -268,6 +278,8 @@ def _with_argument(name: str, argument: str) -> GatedAction | None:
         return Invite(int(argument))
     if name == "remove_contact" and seconds is not None:
         return RemoveContact(seconds)
+    if name == "leave_team" and seconds is not None:
+        return LeaveTeam(seconds)
     return None
 
 

@@ -28,6 +28,8 @@ class PhoneView:
     duress_hash: str | None
     # Contacts the phone was shown removed; the server still alerts them.
     hidden_contacts: frozenset[int] = frozenset()
+    # Teams the phone was shown left; they still look after the person.
+    hidden_teams: frozenset[int] = frozenset()
     has_instructions: bool = False
     # Discreet mode as the phone was shown it; ``None``: as it really is.
     discreet: bool | None = None

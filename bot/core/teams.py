@@ -69,6 +69,8 @@ class AuditEvent(StrEnum):
     COORDINATOR_ADDED = "coordinator_added"
     JOINED = "joined"
     LEFT = "left"
+    # The phone was shown the team left, with a duress PIN: the member stays.
+    LEAVE_UNDER_DURESS = "leave_under_duress"
     PLAN_CHANGED = "plan_changed"
     ZONE_CHANGED = "zone_changed"
     GRACE_CHANGED = "grace_changed"

@@ -10,14 +10,16 @@ import logging
 import re
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
 from bot.clock import Clock
+from bot.core.gated import Unlock
 from bot.core.outbox import PRIORITY_NOTICE, OutboxKind
 from bot.core.people import Person
 from bot.core.teams import AuditEntry, AuditEvent, Team, TeamLink, TeamLinkKind
+from bot.services import duress
 from bot.services.contacts import hash_code
 from storage import outbox as outbox_repository
 from storage import people as people_repository
@@ -85,12 +87,15 @@ class TeamService:
         admins: frozenset[int],
         link_lifetime: timedelta,
         on_queued: Callable[[], None] = lambda: None,
+        *,
+        pretence: duress.Pretence | None = None,
     ) -> None:
         self._database = database
         self._clock = clock
         self._admins = admins
         self._link_lifetime = link_lifetime
         self._on_queued = on_queued
+        self._pretence = pretence
 
     def is_admin(self, person: Person) -> bool:
         return person.telegram_user_id in self._admins
@@ -227,23 +232,52 @@ class TeamService:
         return Joined(link.kind, team)
 
     async def teams_of_member(self, person: Person) -> list[Team]:
-        """Return the teams that look after ``person``."""
+        """Return the teams that look after ``person``, as their phone is to see them."""
         async with self._database.snapshot() as tx:
-            return await team_repository.teams_of_member(tx, person.id)
+            view = await duress.view_of(tx, person.id)
+            hidden = frozenset() if view is None else view.hidden_teams
+            return [
+                t
+                for t in await team_repository.teams_of_member(tx, person.id)
+                if t.id not in hidden
+            ]
 
-    async def leave(self, person: Person, team_id: int) -> bool:
-        """Take ``person`` out of the team; tell its coordinators. ``False`` if not a member."""
+    async def leave(
+        self, person: Person, team_id: int, unlock: Unlock = Unlock.REAL
+    ) -> Team | None:
+        """Take ``person`` out of the team and tell its coordinators; ``None`` if not a member.
+
+        Under duress the person stays a member (the team keeps watching, the
+        trail says what really happened); only the phone is shown the team left.
+        """
         now = self._clock.now()
         async with self._database.transaction() as tx:
+            view = await duress.view_of(tx, person.id)
+            hidden = frozenset() if view is None else view.hidden_teams
             team = await team_repository.by_id(tx, team_id)
-            if team is None or not await team_repository.remove_member(tx, team_id, person.id):
-                return False
-            await team_repository.record_event(
-                tx, team_id, AuditEvent.LEFT, now, subject=person, actor=person
-            )
-            await self._tell_coordinators(tx, team, "left", now, subject=person)
+            if (
+                team is None
+                or team_id in hidden
+                or not await team_repository.is_member(tx, team_id, person.id)
+            ):
+                return None
+            if unlock is Unlock.DURESS:
+                view = await (self._pretence or duress.pretence_needed()).begin(tx, person, now)
+                await team_repository.record_event(
+                    tx, team_id, AuditEvent.LEAVE_UNDER_DURESS, now, subject=person, actor=person
+                )
+            else:
+                await team_repository.remove_member(tx, team_id, person.id)
+                await team_repository.record_event(
+                    tx, team_id, AuditEvent.LEFT, now, subject=person, actor=person
+                )
+                await self._tell_coordinators(tx, team, "left", now, subject=person)
+            if view is not None:
+                await duress.save_view(
+                    tx, replace(view, hidden_teams=view.hidden_teams | {team_id})
+                )
         self._on_queued()
-        return True
+        return team
 
     async def audit(
         self, coordinator: Person, team_id: int, before_id: int | None = None
@@ -253,6 +287,11 @@ class TeamService:
             if not await team_repository.is_coordinator(tx, team_id, coordinator.id):
                 return TeamProblem.NOT_AVAILABLE
             return await team_repository.events(tx, team_id, AUDIT_PAGE, before_id)
+
+    async def team_of_event(self, event_id: int) -> int | None:
+        """Return the team an audit event belongs to (rights are checked when it is read)."""
+        async with self._database.snapshot() as tx:
+            return await team_repository.team_of_event(tx, event_id)
 
     async def prune(self, retention: timedelta) -> int:
         """Delete audit events older than ``retention``; return how many."""

@@ -76,3 +76,7 @@ CREATE TABLE audit_events (
 
 CREATE INDEX audit_events_team ON audit_events (team_id, id);
 CREATE INDEX audit_events_created ON audit_events (created_at);
+
+-- Teams the phone was shown left under duress (comma-separated ids); the server
+-- keeps the membership and the coordinators keep watching.
+ALTER TABLE phone_views ADD COLUMN hidden_teams TEXT NOT NULL DEFAULT '';

@@ -1,0 +1,392 @@
+"""Teams: ``/newteam``, ``/coordinator``, ``/enrol``, ``/audit``, ``/leaveteam``, team links.
+
+Anyone without the right (a stranger, a contact, a removed coordinator, a member
+asking for coordinators' things) gets one answer, "not available", and learns
+nothing about any team. Every button asks the service for the presser's rights
+again: a button outlives the right it was made for.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, Update
+from telegram.error import BadRequest
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
+
+from bot.callbacks import TEAM_ACTIONS, Action, Callback, decode, encode
+from bot.context import BotContext
+from bot.core.gated import LeaveTeam, Unlock
+from bot.core.teams import AuditEntry, AuditEvent, Team, TeamLinkKind
+from bot.i18n import Translator
+from bot.services.teams import AUDIT_PAGE, Joined, TeamInvitation, TeamProblem
+from handlers.gate import run_gated
+from handlers.sender import Sender, identify
+
+logger = logging.getLogger(__name__)
+
+
+def _not_available(tr: Translator) -> str:
+    return tr("This is not available to you.")
+
+
+async def new_team(update: Update, context: BotContext) -> None:
+    """``/newteam <name>``: an admin creates a team and becomes its first coordinator."""
+    sender = await identify(update, context)
+    if sender is None:
+        return
+    tr = sender.tr
+    teams = context.services.teams
+    if not teams.is_admin(sender.person):
+        await sender.message.reply_text(_not_available(tr))
+        return
+    example = tr("For example: /newteam Human Rights Centre")
+    if not sender.argument:
+        await sender.message.reply_text(tr("Give the team a name.") + "\n" + example)
+        return
+    team = await teams.create_team(sender.person, sender.argument)
+    if isinstance(team, TeamProblem):
+        await sender.message.reply_text(
+            tr("A team's name is 1 to 64 characters long.") + "\n" + example
+        )
+        return
+    await sender.message.reply_text(
+        tr(
+            "👥 The team “{team}” is created and you are its coordinator.\n\n"
+            "/enrol gives a one-time link for an activist to join it.\n"
+            "/coordinator gives a one-time link for another coordinator.\n"
+            "/audit shows what changed in the team.",
+            team=team.name,
+        )
+    )
+
+
+async def _choose_team(sender: Sender, context: BotContext, action: Action) -> Team | None:
+    """Return the one team the coordinator has, or offer buttons to choose one."""
+    tr = sender.tr
+    teams = await context.services.teams.coordinated_by(sender.person)
+    if not teams:
+        await sender.message.reply_text(_not_available(tr))
+        return None
+    if len(teams) == 1:
+        return teams[0]
+    buttons = [
+        [InlineKeyboardButton(team.name, callback_data=encode(action, team.id))] for team in teams
+    ]
+    await sender.message.reply_text(tr("Which team?"), reply_markup=InlineKeyboardMarkup(buttons))
+    return None
+
+
+async def coordinator_link(update: Update, context: BotContext) -> None:
+    """``/coordinator``: a one-time link that makes its opener a coordinator of the team."""
+    sender = await identify(update, context)
+    if sender is None:
+        return
+    team = await _choose_team(sender, context, Action.TEAM_COORDINATOR_LINK)
+    if team is not None:
+        await _send_link(sender, context, team.id, TeamLinkKind.COORDINATOR)
+
+
+async def enrol_link(update: Update, context: BotContext) -> None:
+    """``/enrol``: a one-time link that offers its opener to join the team as an activist."""
+    sender = await identify(update, context)
+    if sender is None:
+        return
+    team = await _choose_team(sender, context, Action.TEAM_MEMBER_LINK)
+    if team is not None:
+        await _send_link(sender, context, team.id, TeamLinkKind.MEMBER)
+
+
+async def _send_link(sender: Sender, context: BotContext, team_id: int, kind: TeamLinkKind) -> None:
+    tr = sender.tr
+    invitation = await context.services.teams.make_link(sender.person, team_id, kind)
+    if isinstance(invitation, TeamProblem):
+        await sender.message.reply_text(_not_available(tr))
+        return
+    await sender.message.reply_text(
+        _link_text(tr, invitation, await _zone(sender, context), context.bot.username),
+        # A link preview would fetch the page: keep the code between us and Telegram.
+        link_preview_options=LinkPreviewOptions(is_disabled=True),
+    )
+
+
+def _link_text(tr: Translator, invitation: TeamInvitation, zone: str, username: str) -> str:
+    link = f"https://t.me/{username}?start={invitation.code}"
+    expires = tr.moment(invitation.expires_at, zone)
+    if invitation.kind is TeamLinkKind.COORDINATOR:
+        return tr(
+            "A one-time link that makes its opener a coordinator of “{team}”. Send it to that "
+            "person only: it works once, for whoever opens it first, until {expires}.\n\n{link}",
+            team=invitation.team.name,
+            expires=expires,
+            link=link,
+        )
+    return tr(
+        "A one-time link for an activist to join “{team}”. They will see what coordinators "
+        "can see and decide. It works once, for whoever opens it first, until {expires}."
+        "\n\n{link}",
+        team=invitation.team.name,
+        expires=expires,
+        link=link,
+    )
+
+
+async def _zone(sender: Sender, context: BotContext) -> str:
+    """Return the time zone the person reads times in."""
+    return (await context.services.checkins.status(sender.person)).watch.zone
+
+
+async def open_team_link(update: Update, context: BotContext) -> None:
+    """``/start <team code>`` in a private chat: offer to coordinate or to join a team."""
+    sender = await identify(update, context)
+    chat = update.effective_chat
+    if sender is None or chat is None or not context.args:
+        return
+    tr = sender.tr
+    services = context.services
+    if not services.flood.allow_invite_attempt(
+        sender.person.telegram_user_id, services.clock.now()
+    ):
+        logger.warning("too many team link codes tried by one user; refusing for now")
+        await sender.message.reply_text(tr("Too many attempts. Try again in an hour."))
+        return
+    offer = await services.teams.open_link(context.args[0], sender.person.telegram_user_id, chat.id)
+    if isinstance(offer, TeamProblem):
+        await sender.message.reply_text(
+            tr(
+                "This invitation link is not valid: it may have expired or been used already. "
+                "Ask the person who sent it for a new one."
+            )
+        )
+        return
+    if offer.kind is TeamLinkKind.COORDINATOR:
+        text = tr(
+            "{inviter} invites you to be a coordinator of the team “{team}”.\n\n"
+            "Coordinators see whether the team's activists are fine, overdue or alerting, "
+            "their deadlines and check-in times, and their contacts' names and whether they "
+            "can be reached; never their messages or location. Do you accept?",
+            inviter=offer.inviter_name,
+            team=offer.team_name,
+        )
+    else:
+        text = tr(
+            "{inviter} invites you to join the team “{team}”.\n\n"
+            "Its coordinators will see whether you are fine, overdue or alerting, your "
+            "deadlines and check-in times, and your contacts' names and whether they can be "
+            "reached. They may add contacts for you: you are told, and you can remove them.\n\n"
+            "They never see your messages or your location, except inside an alert they "
+            "receive as your contact.\n\nDo you accept?",
+            inviter=offer.inviter_name,
+            team=offer.team_name,
+        )
+    buttons = InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    tr("✅ Accept"), callback_data=encode(Action.ACCEPT_TEAM, offer.link_id)
+                )
+            ],
+            [
+                InlineKeyboardButton(
+                    tr("Decline"), callback_data=encode(Action.DECLINE_TEAM, offer.link_id)
+                )
+            ],
+        ]
+    )
+    await sender.message.reply_text(text, reply_markup=buttons)
+
+
+async def audit(update: Update, context: BotContext) -> None:
+    """``/audit``: the latest events of the coordinator's team, newest first."""
+    sender = await identify(update, context)
+    if sender is None:
+        return
+    team = await _choose_team(sender, context, Action.AUDIT)
+    if team is not None:
+        text, markup = await _audit_page(sender, context, team.id, None)
+        await sender.message.reply_text(text, reply_markup=markup)
+
+
+async def _audit_page(
+    sender: Sender, context: BotContext, team_id: int, before_id: int | None
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    tr = sender.tr
+    teams = context.services.teams
+    team = await teams.team_for(sender.person, team_id)
+    page = await teams.audit(sender.person, team_id, before_id)
+    if team is None or isinstance(page, TeamProblem):
+        return _not_available(tr), None
+    zone = await _zone(sender, context)
+    lines = [tr("Latest events of “{team}”:", team=team.name), ""]
+    lines += [f"{tr.moment(e.created_at, zone)} · {_describe(tr, e)}" for e in page]
+    if not page:
+        lines.append(tr("No events."))
+    markup = None
+    if len(page) == AUDIT_PAGE:
+        older = InlineKeyboardButton(
+            tr("Older"), callback_data=encode(Action.AUDIT_OLDER, page[-1].id)
+        )
+        markup = InlineKeyboardMarkup([[older]])
+    return "\n".join(lines), markup
+
+
+def _describe(tr: Translator, entry: AuditEntry) -> str:
+    """Return one line of the trail: who did what, in the reader's language."""
+    subject = entry.subject or "?"
+    actor = entry.actor or "?"
+    if entry.event is AuditEvent.TEAM_CREATED:
+        return tr("{actor} created the team", actor=actor)
+    if entry.event is AuditEvent.COORDINATOR_ADDED:
+        return tr(
+            "{subject} became a coordinator (link from {actor})", subject=subject, actor=actor
+        )
+    if entry.event is AuditEvent.JOINED:
+        return tr("{subject} joined (link from {actor})", subject=subject, actor=actor)
+    if entry.event is AuditEvent.LEFT:
+        return tr("{subject} left the team", subject=subject)
+    if entry.event is AuditEvent.LEAVE_UNDER_DURESS:
+        return tr(
+            "⚠️ {subject} was made to leave with the duress PIN: still a member, still watched",
+            subject=subject,
+        )
+    # Events of later features, recorded before this reader knew them.
+    return f"{subject}: {entry.event.value}"
+
+
+async def leave_team(update: Update, context: BotContext) -> None:
+    """``/leaveteam``: choose a team to leave (the PIN is asked, as for any protection change)."""
+    sender = await identify(update, context)
+    if sender is None:
+        return
+    tr = sender.tr
+    teams = await context.services.teams.teams_of_member(sender.person)
+    if not teams:
+        await sender.message.reply_text(tr("You are not in any team."))
+        return
+    buttons = [
+        [InlineKeyboardButton(team.name, callback_data=encode(Action.LEAVE_TEAM, team.id))]
+        for team in teams
+    ]
+    await sender.message.reply_text(
+        tr("Which team do you want to leave? Its coordinators will no longer see your state."),
+        reply_markup=InlineKeyboardMarkup(buttons),
+    )
+
+
+async def perform_leave_team(
+    sender: Sender, context: BotContext, action: LeaveTeam, unlock: Unlock
+) -> None:
+    """Leave the team once unlocked; under duress the phone is shown exactly the same."""
+    tr = sender.tr
+    team = await context.services.teams.leave(sender.person, action.team_id, unlock)
+    if team is None:
+        await sender.message.reply_text(tr("You are not in that team."))
+        return
+    await sender.message.reply_text(
+        tr("You left “{team}”. Its coordinators are told.", team=team.name)
+    )
+
+
+async def press(update: Update, context: BotContext) -> None:
+    """A team button: parse it, act on it with the presser's current rights, answer."""
+    query = update.callback_query
+    if query is None:
+        return
+    callback = decode(query.data)
+    sender = await identify(update, context)
+    if callback is None or sender is None or query.message is None:
+        await query.answer()
+        return
+    await _PRESSES[callback.action](callback, sender, context)
+    await query.answer()
+
+
+async def _answer_link(callback: Callback, sender: Sender, context: BotContext) -> None:
+    tr = sender.tr
+    chat = sender.message.chat
+    accept = callback.action is Action.ACCEPT_TEAM
+    result = await context.services.teams.answer_link(
+        callback.target, sender.person, chat.id, accept=accept
+    )
+    if result is TeamProblem.ALREADY:
+        text = tr("You are already in this team.")
+    elif isinstance(result, TeamProblem):
+        text = tr("This invitation is no longer valid.")
+    elif result is None:
+        text = tr("Declined. Nothing was shared.")
+    else:
+        text = _joined(tr, result)
+    await _replace(sender, text)
+
+
+def _joined(tr: Translator, joined: Joined) -> str:
+    if joined.kind is TeamLinkKind.COORDINATOR:
+        return tr(
+            "✅ You are now a coordinator of “{team}”. /enrol and /audit work for you now.",
+            team=joined.team.name,
+        )
+    return tr(
+        "✅ You joined “{team}”. Its coordinators are told. /leaveteam takes you out again.",
+        team=joined.team.name,
+    )
+
+
+async def _replace(sender: Sender, text: str) -> None:
+    """Put ``text`` in place of the message whose button was pressed (buttons gone)."""
+    with contextlib.suppress(BadRequest):
+        await sender.message.edit_text(text, reply_markup=None)
+
+
+async def _coordinator_link(callback: Callback, sender: Sender, context: BotContext) -> None:
+    await _send_link(sender, context, callback.target, TeamLinkKind.COORDINATOR)
+
+
+async def _member_link(callback: Callback, sender: Sender, context: BotContext) -> None:
+    await _send_link(sender, context, callback.target, TeamLinkKind.MEMBER)
+
+
+async def _audit_first(callback: Callback, sender: Sender, context: BotContext) -> None:
+    text, markup = await _audit_page(sender, context, callback.target, None)
+    await sender.message.reply_text(text, reply_markup=markup)
+
+
+async def _audit_older(callback: Callback, sender: Sender, context: BotContext) -> None:
+    team_id = await context.services.teams.team_of_event(callback.target)
+    if team_id is None:
+        await sender.message.reply_text(_not_available(sender.tr))
+        return
+    text, markup = await _audit_page(sender, context, team_id, callback.target)
+    await sender.message.reply_text(text, reply_markup=markup)
+
+
+async def _leave(callback: Callback, sender: Sender, context: BotContext) -> None:
+    await run_gated(sender, context, LeaveTeam(callback.target), perform_leave_team)
+
+
+_PRESSES: Mapping[Action, Callable[[Callback, Sender, BotContext], Awaitable[None]]] = {
+    Action.ACCEPT_TEAM: _answer_link,
+    Action.DECLINE_TEAM: _answer_link,
+    Action.TEAM_COORDINATOR_LINK: _coordinator_link,
+    Action.TEAM_MEMBER_LINK: _member_link,
+    Action.AUDIT: _audit_first,
+    Action.AUDIT_OLDER: _audit_older,
+    Action.LEAVE_TEAM: _leave,
+}
+
+
+def build() -> list[BaseHandler[Update, Any, Any]]:
+    """Return the team handlers; the link opener must come before other ``/start``s."""
+    private = filters.ChatType.PRIVATE
+    team_code = filters.Regex(r"^/start t[cm][A-Za-z0-9_-]{32}$")
+    return [
+        CommandHandler("start", open_team_link, filters=private & team_code, has_args=True),
+        CommandHandler("newteam", new_team, filters=private),
+        CommandHandler("coordinator", coordinator_link, filters=private),
+        CommandHandler("enrol", enrol_link, filters=private),
+        CommandHandler("audit", audit, filters=private),
+        CommandHandler("leaveteam", leave_team, filters=private),
+        CallbackQueryHandler(press, pattern=f"^({'|'.join(a.value for a in TEAM_ACTIONS)}):"),
+    ]

@@ -1,0 +1,119 @@
+"""Teams end to end: an admin's team, a second coordinator, an activist enrolled with consent."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import RunningBot, make_settings, query, run_bot
+from tests.fake_clock import FakeClock
+from tests.fake_telegram import FakeTelegram
+from tests.fake_telegram.simulation import SimUser
+from tests.test_alerts_e2e import say
+
+T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+NOT_AVAILABLE = "This is not available to you."
+
+
+@dataclass
+class World:
+    bot: RunningBot
+    admin: SimUser
+
+
+@pytest.fixture
+async def world(fake_telegram: FakeTelegram, tmp_path: Path) -> AsyncIterator[World]:
+    admin = fake_telegram.add_user(first_name="Admin")
+    settings = make_settings(
+        tmp_path, fake_telegram.base_url, f"[security]\nadmins = [{admin.id}]\n"
+    )
+    async with run_bot(fake_telegram, settings, FakeClock(T0)) as running:
+        yield World(running, admin)
+
+
+def _code(reply: dict[str, Any]) -> str:
+    match = re.search(r"\?start=([A-Za-z0-9_-]+)", reply["text"])
+    assert match is not None, reply["text"]
+    return match.group(1)
+
+
+async def _accept(bot: RunningBot, user: SimUser, code: str) -> tuple[str, str]:
+    """Open a team link and accept it; return the offer's text and what replaced it."""
+    offer = await say(user, f"/start {code}")
+    since = len(bot.fake.calls)
+    await user.press(offer["message_id"], "✅ Accept")
+    edited = await bot.fake.wait_for_call("editMessageText", chat_id=user.id, since=since)
+    return offer["text"], str(edited.params["text"])
+
+
+async def test_an_admin_builds_a_team_a_coordinator_enrols_an_activist_who_consents(
+    world: World,
+) -> None:
+    bot, admin = world.bot, world.admin
+    created = await say(admin, "/newteam Memorial")
+    assert "“Memorial” is created" in created["text"]
+    # A second coordinator, by one-time link.
+    dilbar = bot.fake.add_user(first_name="Dilbar")
+    offer, done = await _accept(bot, dilbar, _code(await say(admin, "/coordinator")))
+    assert "Admin invites you to be a coordinator of the team “Memorial”" in offer
+    assert done.startswith("✅ You are now a coordinator of “Memorial”")
+    notice = await admin.next_message(timeout=10)
+    assert notice["text"] == "👥 Dilbar is now a coordinator of the team Memorial."
+    # The activist sees exactly what coordinators will see, and accepts.
+    azat = bot.fake.add_user(first_name="Azat")
+    offer, done = await _accept(bot, azat, _code(await say(dilbar, "/enrol")))
+    assert "Dilbar invites you to join the team “Memorial”" in offer
+    assert "They never see your messages or your location" in offer
+    assert done.startswith("✅ You joined “Memorial”")
+    for coordinator in (admin, dilbar):
+        told = await coordinator.next_message(timeout=10)
+        assert told["text"] == "👥 Azat joined the team Memorial."
+    trail = await say(admin, "/audit")
+    assert trail["text"].splitlines()[0] == "Latest events of “Memorial”:"
+    lines = trail["text"].splitlines()[2:]
+    assert [line.split(" · ", 1)[1] for line in lines] == [
+        "Azat joined (link from Dilbar)",
+        "Dilbar became a coordinator (link from Admin)",
+        "Admin created the team",
+    ]
+    # The activist leaves (no PIN set: no PIN asked); the coordinators are told.
+    choice = await say(azat, "/leaveteam")
+    await azat.press(choice["message_id"], "Memorial")
+    left = await azat.next_message(timeout=10)
+    assert left["text"] == "You left “Memorial”. Its coordinators are told."
+    for coordinator in (admin, dilbar):
+        told = await coordinator.next_message(timeout=10)
+        assert told["text"] == "👥 Azat left the team Memorial."
+    assert await query(bot, "SELECT * FROM members") == []
+
+
+async def test_strangers_members_and_forged_buttons_learn_nothing_of_a_team(
+    world: World,
+) -> None:
+    bot, admin = world.bot, world.admin
+    await say(admin, "/newteam Memorial")
+    team_id = (await query(bot, "SELECT id FROM teams"))[0]["id"]
+    azat = bot.fake.add_user(first_name="Azat")
+    await _accept(bot, azat, _code(await say(admin, "/enrol")))
+    stranger = bot.fake.add_user(first_name="Stranger")
+    for outsider in (stranger, azat):
+        for command in ("/newteam Mine", "/coordinator", "/enrol", "/audit"):
+            reply = await say(outsider, command)
+            assert reply["text"] == NOT_AVAILABLE, command
+        # Forged team buttons on a message of their own.
+        mine = await say(outsider, "/help")
+        for data in (f"au:{team_id}", f"tk:{team_id}", f"te:{team_id}", "ao:1"):
+            await outsider.press_raw(mine["message_id"], data)
+            reply = await outsider.next_message(timeout=10)
+            assert reply["text"] == NOT_AVAILABLE, data
+    assert await query(bot, "SELECT * FROM team_invites WHERE created_by != 1") == []
+    # An unknown team code answers like any invalid link, naming nobody.
+    reused = await say(stranger, "/start tm" + "A" * 32)
+    assert "not valid" in reused["text"]
+    assert "Memorial" not in reused["text"]
