@@ -22,6 +22,7 @@ from bot.context import BotContext
 from bot.core.gated import LeaveTeam, Unlock
 from bot.core.teams import AuditEntry, AuditEvent, Team, TeamLinkKind
 from bot.i18n import Translator
+from bot.languages import guess_language
 from bot.services.teams import AUDIT_PAGE, Joined, TeamInvitation, TeamProblem
 from handlers.gate import run_gated
 from handlers.sender import Sender, identify
@@ -296,11 +297,14 @@ async def press(update: Update, context: BotContext) -> None:
     if query is None:
         return
     callback = decode(query.data)
-    sender = await identify(update, context)
-    if callback is None or sender is None or query.message is None:
-        await query.answer()
+    # PTB hands a press without any data to every button handler, patterns or not.
+    if callback is None or callback.action not in TEAM_ACTIONS or query.message is None:
+        tr = context.services.translations[guess_language(query.from_user.language_code)]
+        await query.answer(tr("This button no longer works."))
         return
-    await _PRESSES[callback.action](callback, sender, context)
+    sender = await identify(update, context)
+    if sender is not None:
+        await _PRESSES[callback.action](callback, sender, context)
     await query.answer()
 
 
