@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.core.outbox import OutboxKind, OutboxMessage
-from bot.i18n import Translator, to_minutes
+from bot.core.watches import AlertReason
+from bot.i18n import N_, Translator, to_minutes
 
 
 def _moment(message: OutboxMessage, key: str) -> datetime:
@@ -89,15 +90,66 @@ def render_notice(message: OutboxMessage, tr: Translator, zone: str, now: dateti
     if message.kind is OutboxKind.DRILL_CONFIRMED:
         return tr("🧪 {contact} confirmed your drill.", contact=contact)
     if message.kind is OutboxKind.TEAM_NOTICE:
-        return render_team_notice(message, tr)
+        return render_team_notice(message, tr, zone)
     raise ValueError(f"outbox row {message.id} of kind {message.kind} is not for the activist")
 
 
-def render_team_notice(message: OutboxMessage, tr: Translator) -> str:
-    """Return a notice to a coordinator: who joined, left or declined; never content."""
+# What an alert is about, as coordinators read it: the reason only, never content.
+ALERT_REASONS = {
+    AlertReason.MISSED: N_("missed check-in"),
+    AlertReason.SOS: N_("SOS"),
+    AlertReason.DURESS: N_("possible coercion (duress PIN)"),
+    AlertReason.PIN_FAILURES: N_("repeated wrong PINs"),
+}
+
+
+def reason_of(tr: Translator, value: str | None) -> str:
+    """Return what an alert is about, translated; "?" for a reason this version does not know."""
+    try:
+        return tr(ALERT_REASONS[AlertReason(value or "")])
+    except ValueError:
+        return "?"
+
+
+def render_team_notice(message: OutboxMessage, tr: Translator, zone: str) -> str:
+    """Return a notice to a coordinator: who joined or left, an alert's course; never content."""
     event = message.payload.get("event")
     team = message.payload.get("team") or "?"
     name = message.payload.get("subject") or "?"
+    reason = reason_of(tr, message.payload.get("reason"))
+    if event == "alert_opened":
+        return tr(
+            "🚨 {name} ({team}): {reason} since {since}. Contacts alerted: {count}.",
+            name=name,
+            team=team,
+            reason=reason,
+            since=tr.moment(_moment(message, "since"), zone),
+            count=message.payload.get("alerted") or "0",
+        )
+    if event == "alert_escalated":
+        return tr(
+            "🚨 {name} ({team}): nobody took the alert ({reason}); tier 2 contacts alerted: "
+            "{count}.",
+            name=name,
+            team=team,
+            reason=reason,
+            count=message.payload.get("alerted") or "0",
+        )
+    if event == "alert_acknowledged":
+        return tr(
+            "{name} ({team}), {reason}: {contact} is on it.",
+            name=name,
+            team=team,
+            reason=reason,
+            contact=message.payload.get("by") or "?",
+        )
+    if event == "alert_closed":
+        return tr(
+            "✅ {name} ({team}) checked in: the alert ({reason}) is over.",
+            name=name,
+            team=team,
+            reason=reason,
+        )
     if event == "joined":
         return tr("👥 {name} joined the team {team}.", name=name, team=team)
     if event == "left":

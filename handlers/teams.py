@@ -23,6 +23,7 @@ from bot.core.gated import LeaveTeam, Unlock
 from bot.core.teams import AuditEntry, AuditEvent, Team, TeamLinkKind
 from bot.i18n import Translator
 from bot.languages import guess_language
+from bot.notices import reason_of
 from bot.services.teams import AUDIT_PAGE, Joined, TeamInvitation, TeamProblem
 from handlers.gate import run_gated
 from handlers.sender import Sender, identify
@@ -253,6 +254,28 @@ def _describe(tr: Translator, entry: AuditEntry) -> str:
             "⚠️ {subject} was made to leave with the duress PIN: still a member, still watched",
             subject=subject,
         )
+    reason = reason_of(tr, entry.detail.get("reason"))
+    if entry.event is AuditEvent.ALERT_OPENED:
+        return tr(
+            "🚨 alert about {subject}: {reason}; contacts alerted: {count}",
+            subject=subject,
+            reason=reason,
+            count=entry.detail.get("alerted", "0"),
+        )
+    if entry.event is AuditEvent.ALERT_ESCALATED:
+        return tr(
+            "🚨 alert about {subject} escalated to tier 2 ({count})",
+            subject=subject,
+            count=entry.detail.get("alerted", "0"),
+        )
+    if entry.event is AuditEvent.ALERT_ACKNOWLEDGED:
+        return tr(
+            "alert about {subject} taken by {contact}",
+            subject=subject,
+            contact=entry.detail.get("by", "?"),
+        )
+    if entry.event is AuditEvent.ALERT_CLOSED:
+        return tr("✅ alert about {subject} closed: checked in", subject=subject)
     # Events of later features, recorded before this reader knew them.
     return f"{subject}: {entry.event.value}"
 

@@ -5,14 +5,14 @@ from __future__ import annotations
 import json
 import logging
 import sqlite3
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 
 from bot.core.people import Person
 from bot.core.teams import AuditEntry, AuditEvent, Team, TeamDefaults, TeamLink, TeamLinkKind
 from bot.crypto import SealBrokenError
 from storage import sealing
-from storage.database import Transaction
+from storage.database import Transaction, chunks, marks
 from storage.people import person_from
 from storage.timestamps import from_db, to_db
 from storage.watches import plan_columns, plan_from, reminders_from, reminders_value
@@ -157,6 +157,18 @@ async def members_of(tx: Transaction, team_id: int) -> list[Person]:
         (team_id,),
     )
     return [person_from(tx, row) for row in rows]
+
+
+async def members_among(tx: Transaction, person_ids: Sequence[int]) -> frozenset[int]:
+    """Return which of ``person_ids`` are members of any team, in one query."""
+    found: set[int] = set()
+    for chunk in chunks(person_ids):
+        rows = await tx.fetch_all(
+            f"SELECT DISTINCT person_id FROM members WHERE person_id IN ({marks(chunk)})",  # noqa: S608 -- only "?" marks are interpolated
+            chunk,
+        )
+        found.update(int(row["person_id"]) for row in rows)
+    return frozenset(found)
 
 
 async def teams_of_member(tx: Transaction, person_id: int) -> list[Team]:

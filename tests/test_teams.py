@@ -277,7 +277,14 @@ async def test_leaving_with_the_duress_pin_only_looks_done_and_the_team_keeps_wa
             "SELECT reason FROM incidents WHERE person_id = ? AND closed_at IS NULL", (azat.id,)
         )
     assert [row["reason"] for row in opened] == ["duress"]
-    assert [n["event"] for n in await stack.notices(admin)] == ["joined"]
+    # The coordinators hear of the duress alarm, not of any leaving.
+    assert [(n["event"], n.get("reason")) for n in await stack.notices(admin)] == [
+        ("joined", None),
+        ("alert_opened", "duress"),
+    ]
     trail = await stack.teams.audit(admin, team.id)
     assert not isinstance(trail, TeamProblem)
-    assert trail[0].event is AuditEvent.LEAVE_UNDER_DURESS
+    assert [e.event for e in trail[:2]] == [
+        AuditEvent.LEAVE_UNDER_DURESS,
+        AuditEvent.ALERT_OPENED,
+    ]

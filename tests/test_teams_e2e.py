@@ -15,7 +15,13 @@ from tests.conftest import RunningBot, make_settings, query, run_bot
 from tests.fake_clock import FakeClock
 from tests.fake_telegram import FakeTelegram
 from tests.fake_telegram.simulation import SimUser
-from tests.test_alerts_e2e import say
+from tests.test_alerts_e2e import (
+    DEADLINE,
+    GRACE_ENDS,
+    activist_with_plan,
+    add_contact,
+    say,
+)
 
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 NOT_AVAILABLE = "This is not available to you."
@@ -117,3 +123,47 @@ async def test_strangers_members_and_forged_buttons_learn_nothing_of_a_team(
     reused = await say(stranger, "/start tm" + "A" * 32)
     assert "not valid" in reused["text"]
     assert "Memorial" not in reused["text"]
+
+
+async def test_coordinators_follow_a_members_alert_by_state_alone_while_contacts_get_it_all(
+    world: World,
+) -> None:
+    bot, admin = world.bot, world.admin
+    await say(admin, "/newteam Memorial")
+    azat = await activist_with_plan(bot)
+    await _accept(bot, azat, _code(await say(admin, "/enrol")))
+    assert (await admin.next_message(timeout=10))["text"] == "👥 Azat joined the team Memorial."
+    dilbar = bot.fake.add_user(first_name="Dilbar")
+    await add_contact(azat, dilbar)
+    await say(azat, "Police at the door, Lenina 5")
+    await say(azat, "/instructions Call lawyer Begench")
+
+    bot.clock.set(DEADLINE)
+    await azat.next_message(timeout=10)  # the prompt to Azat himself
+    bot.clock.set(GRACE_ENDS)
+    alert = await dilbar.next_message(timeout=10)
+    assert "Police at the door, Lenina 5" in alert["text"]
+    notice = await admin.next_message(timeout=10)
+    assert notice["text"].startswith("🚨 Azat (Memorial): missed check-in since ")
+    assert notice["text"].endswith("Contacts alerted: 1.")
+    assert "Police" not in notice["text"]
+    assert "Begench" not in notice["text"]
+    assert "location" not in notice
+
+    await dilbar.press(alert["message_id"], "🙋 I'm on it")
+    taken = await admin.next_message(timeout=10)
+    assert taken["text"] == "Azat (Memorial), missed check-in: Dilbar is on it."
+    await say(azat, "/ok")
+    over = await admin.next_message(timeout=10)
+    assert over["text"] == "✅ Azat (Memorial) checked in: the alert (missed check-in) is over."
+    trail = await say(admin, "/audit")
+    assert [line.split(" · ", 1)[1] for line in trail["text"].splitlines()[2:5]] == [
+        "✅ alert about Azat closed: checked in",
+        "alert about Azat taken by Dilbar",
+        "🚨 alert about Azat: missed check-in; contacts alerted: 1",
+    ]
+    # The coordinators never received anything the activist wrote or where they were.
+    for call in bot.fake.calls:
+        if call.params.get("chat_id") == admin.id:
+            assert "Police" not in str(call.params)
+            assert call.method != "sendLocation"

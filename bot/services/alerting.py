@@ -23,12 +23,15 @@ from bot.core.outbox import (
     OutboxKind,
 )
 from bot.core.people import Person
+from bot.core.teams import AuditEvent
 from bot.core.watches import AlertReason
+from bot.services import oversight
 from bot.settings import AlertSettings
 from storage import contacts as contact_repository
 from storage import context as context_repository
 from storage import incidents as incident_repository
 from storage import outbox as outbox_repository
+from storage import teams as team_repository
 from storage.database import Transaction
 from storage.outbox import NewMessage
 
@@ -134,6 +137,8 @@ class ReadAhead:
 
     contacts: dict[int, list[Contact]]
     attachments: dict[int, Attachments]
+    # Who among them is looked after by a team (whose coordinators hear of alerts).
+    in_team: frozenset[int] = frozenset()
 
 
 async def read_ahead(tx: Transaction, person_ids: Sequence[int], now: datetime) -> ReadAhead:
@@ -146,6 +151,7 @@ async def read_ahead(tx: Transaction, person_ids: Sequence[int], now: datetime) 
         # when sent), and opening thousands of names is a good part of a sweep.
         await contact_repository.contacts_among(tx, person_ids, named=False),
         await attachments_among(tx, person_ids, now),
+        await team_repository.members_among(tx, person_ids),
     )
 
 
@@ -221,6 +227,9 @@ async def open_alert(
     attachments = known.attachments[person.id]
     messages = [m for c in alerted for m in alert_messages(incident, c, attachments)]
     await outbox_repository.add_many(tx, messages, now)
+    if person.id in known.in_team:
+        detail = {"reason": reason.value, "since": due_at.isoformat(), "alerted": str(len(alerted))}
+        await oversight.report(tx, person, AuditEvent.ALERT_OPENED, now, detail=detail)
     return incident
 
 
@@ -249,6 +258,10 @@ async def advance_incident(
                 attachments = await attachments_of(tx, incident.person_id, now)
                 for contact in escalated:
                     messages += alert_messages(updated, contact, attachments)
+            detail = {"reason": incident.reason.value, "alerted": str(len(escalated))}
+            await oversight.report(
+                tx, incident.person_id, AuditEvent.ALERT_ESCALATED, now, detail=detail
+            )
     await outbox_repository.add_many(tx, messages, now)
     # Compare-and-set: an acknowledgement or all-clear may have landed meanwhile.
     return await incident_repository.save(tx, updated, wake_at(updated, policy))
@@ -284,18 +297,26 @@ async def acknowledge(tx: Transaction, incident: Incident, contact: Contact, now
     await outbox_repository.add_many(
         tx, [_message_for(incident, o, OutboxKind.ACKNOWLEDGED, payload) for o in told], now
     )
+    detail = {"reason": incident.reason.value, "by": contact.display_name}
+    await oversight.report(
+        tx, incident.person_id, AuditEvent.ALERT_ACKNOWLEDGED, now, detail=detail
+    )
     return True
 
 
 async def all_clear(tx: Transaction, person: Person, checked_in_at: datetime) -> int:
     """Close the person's open incidents and tell everyone alerted; return rows queued."""
     payload = {"checked_in_at": _iso(checked_in_at)}
+    closed = await incident_repository.close_open(tx, person.id, checked_in_at)
     messages = [
         _message_for(incident, contact, OutboxKind.ALL_CLEAR, payload, priority=PRIORITY_ALL_CLEAR)
-        for incident in await incident_repository.close_open(tx, person.id, checked_in_at)
+        for incident in closed
         for contact in await _alerted(tx, incident)
     ]
     await outbox_repository.add_many(tx, messages, checked_in_at)
+    for incident in closed:
+        detail = {"reason": incident.reason.value}
+        await oversight.report(tx, person, AuditEvent.ALERT_CLOSED, checked_in_at, detail=detail)
     return len(messages)
 
 
