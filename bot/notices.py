@@ -143,6 +143,14 @@ def render_team_notice(message: OutboxMessage, tr: Translator, zone: str) -> str
             reason=reason,
             contact=message.payload.get("by") or "?",
         )
+    if event == "contact_unreachable":
+        return tr(
+            "⚠️ {name} ({team}): their contact {contact} cannot be reached and will not get "
+            "their alerts.",
+            name=name,
+            team=team,
+            contact=message.payload.get("contact") or "?",
+        )
     if event == "alert_closed":
         return tr(
             "✅ {name} ({team}) checked in: the alert ({reason}) is over.",

@@ -274,6 +274,12 @@ def _describe(tr: Translator, entry: AuditEntry) -> str:
             subject=subject,
             contact=entry.detail.get("by", "?"),
         )
+    if entry.event is AuditEvent.CONTACT_UNREACHABLE:
+        return tr(
+            "⚠️ {subject}'s contact {contact} cannot be reached",
+            subject=subject,
+            contact=entry.detail.get("contact", "?"),
+        )
     if entry.event is AuditEvent.ALERT_CLOSED:
         return tr("✅ alert about {subject} closed: checked in", subject=subject)
     # Events of later features, recorded before this reader knew them.

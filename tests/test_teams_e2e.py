@@ -167,3 +167,22 @@ async def test_coordinators_follow_a_members_alert_by_state_alone_while_contacts
         if call.params.get("chat_id") == admin.id:
             assert "Police" not in str(call.params)
             assert call.method != "sendLocation"
+
+
+async def test_coordinators_hear_when_a_members_contact_can_no_longer_be_reached(
+    world: World,
+) -> None:
+    bot, admin = world.bot, world.admin
+    await say(admin, "/newteam Memorial")
+    azat = await activist_with_plan(bot)
+    await _accept(bot, azat, _code(await say(admin, "/enrol")))
+    await admin.next_message(timeout=10)  # Azat joined
+    dilbar = bot.fake.add_user(first_name="Dilbar")
+    await add_contact(azat, dilbar)
+    dilbar.block_bot()
+    warning = await azat.next_message(timeout=10)
+    assert warning["text"].startswith("⚠️ Your contact Dilbar cannot be reached")
+    notice = await admin.next_message(timeout=10)
+    assert notice["text"] == (
+        "⚠️ Azat (Memorial): their contact Dilbar cannot be reached and will not get their alerts."
+    )

@@ -329,6 +329,9 @@ async def warn_unreachable(
     there would timestamp the alert: the activist's other reachable contacts are
     told instead (each in their language, protected), and the phone nothing.
     """
+    await oversight.report(
+        tx, person, AuditEvent.CONTACT_UNREACHABLE, now, detail={"contact": contact.display_name}
+    )
     if await incident_repository.has_open(tx, person.id, [AlertReason.DURESS]):
         for other in await contact_repository.contacts_of(tx, person.id):
             if (
