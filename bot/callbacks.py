@@ -27,6 +27,7 @@ class Action(StrEnum):
     DECLINE_TEAM = "td"
     TEAM_COORDINATOR_LINK = "tk"
     TEAM_MEMBER_LINK = "te"
+    TEAM_DUTY_LINK = "tu"
     AUDIT = "au"
     AUDIT_OLDER = "ao"
     LEAVE_TEAM = "lt"
@@ -39,6 +40,7 @@ TEAM_ACTIONS = frozenset(
         Action.DECLINE_TEAM,
         Action.TEAM_COORDINATOR_LINK,
         Action.TEAM_MEMBER_LINK,
+        Action.TEAM_DUTY_LINK,
         Action.AUDIT,
         Action.AUDIT_OLDER,
         Action.LEAVE_TEAM,

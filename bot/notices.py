@@ -170,6 +170,22 @@ def render_team_notice(message: OutboxMessage, tr: Translator, zone: str) -> str
         return tr(
             "{name} declined to become a coordinator of the team {team}.", name=name, team=team
         )
+    if event == "duty_chat_set":
+        return tr(
+            "👥 {name} made the group {chat} the duty chat of the team {team}: it gets every "
+            "member's alerts.",
+            name=name,
+            chat=message.payload.get("chat") or "?",
+            team=team,
+        )
+    if event == "duty_chat_added":
+        return tr(
+            "👥 The duty chat of your team {team} ({chat}) is now your tier {tier} contact: "
+            "it gets your alerts with your last messages and location. /contacts lists it.",
+            team=team,
+            chat=message.payload.get("chat") or "?",
+            tier=message.payload.get("tier") or "2",
+        )
     if event == "link_contested":
         # Content-free: nothing about who the second opener was.
         return tr(

@@ -102,6 +102,16 @@ async def enrol_link(update: Update, context: BotContext) -> None:
         await _send_link(sender, context, team.id, TeamLinkKind.MEMBER)
 
 
+async def duty_chat_link(update: Update, context: BotContext) -> None:
+    """``/dutychat``: a link that adds the bot to a group and makes it the team's duty chat."""
+    sender = await identify(update, context)
+    if sender is None:
+        return
+    team = await _choose_team(sender, context, Action.TEAM_DUTY_LINK)
+    if team is not None:
+        await _send_link(sender, context, team.id, TeamLinkKind.DUTY_CHAT)
+
+
 async def _send_link(sender: Sender, context: BotContext, team_id: int, kind: TeamLinkKind) -> None:
     tr = sender.tr
     invitation = await context.services.teams.make_link(sender.person, team_id, kind)
@@ -117,7 +127,18 @@ async def _send_link(sender: Sender, context: BotContext, team_id: int, kind: Te
 
 def _link_text(tr: Translator, invitation: TeamInvitation, zone: str, username: str) -> str:
     link = f"https://t.me/{username}?start={invitation.code}"
+    group_link = f"https://t.me/{username}?startgroup={invitation.code}"
     expires = tr.moment(invitation.expires_at, zone)
+    if invitation.kind is TeamLinkKind.DUTY_CHAT:
+        return tr(
+            "Open this link and choose your team's group: I join it, and you (or another "
+            "coordinator of “{team}”) confirm there that it becomes the duty chat. Every alert "
+            "about the team's activists will then come to that group too. The link works "
+            "once, until {expires}.\n\n{link}",
+            team=invitation.team.name,
+            expires=expires,
+            link=group_link,
+        )
     if invitation.kind is TeamLinkKind.COORDINATOR:
         return tr(
             "A one-time link that makes its opener a coordinator of “{team}”. Send it to that "
@@ -164,7 +185,15 @@ async def open_team_link(update: Update, context: BotContext) -> None:
             )
         )
         return
-    if offer.kind is TeamLinkKind.COORDINATOR:
+    if offer.kind is TeamLinkKind.DUTY_CHAT:
+        text = tr(
+            "Make this group the duty chat of the team “{team}”? Every alert about the team's "
+            "activists (missed check-ins, SOS, possible coercion, wrong PINs) will come here "
+            "with their last messages and location, as to any of their contacts. Only a "
+            "coordinator of the team can decide.",
+            team=offer.team_name,
+        )
+    elif offer.kind is TeamLinkKind.COORDINATOR:
         text = tr(
             "{inviter} invites you to be a coordinator of the team “{team}”.\n\n"
             "Coordinators see whether the team's activists are fine, overdue or alerting, "
@@ -247,6 +276,12 @@ def _describe(tr: Translator, entry: AuditEntry) -> str:
         )
     if entry.event is AuditEvent.JOINED:
         return tr("{subject} joined (link from {actor})", subject=subject, actor=actor)
+    if entry.event is AuditEvent.DUTY_CHAT_SET:
+        return tr(
+            "{actor} made the group {chat} the duty chat",
+            actor=actor,
+            chat=entry.detail.get("chat", "?"),
+        )
     if entry.event is AuditEvent.LEFT:
         return tr("{subject} left the team", subject=subject)
     if entry.event is AuditEvent.LEAVE_UNDER_DURESS:
@@ -342,7 +377,7 @@ async def _answer_link(callback: Callback, sender: Sender, context: BotContext) 
     chat = sender.message.chat
     accept = callback.action is Action.ACCEPT_TEAM
     result = await context.services.teams.answer_link(
-        callback.target, sender.person, chat.id, accept=accept
+        callback.target, sender.person, chat.id, accept=accept, chat_title=chat.title
     )
     if result is TeamProblem.ALREADY:
         text = tr("You are already in this team.")
@@ -356,6 +391,14 @@ async def _answer_link(callback: Callback, sender: Sender, context: BotContext) 
 
 
 def _joined(tr: Translator, joined: Joined) -> str:
+    if joined.kind is TeamLinkKind.DUTY_CHAT:
+        return tr(
+            "✅ This group is now the duty chat of “{team}”: alerts about the team's activists "
+            "will come here, as their tier {tier} contact. Press “🙋 I'm on it” on an alert "
+            "you take.",
+            team=joined.team.name,
+            tier=joined.team.duty_tier,
+        )
     if joined.kind is TeamLinkKind.COORDINATOR:
         return tr(
             "✅ You are now a coordinator of “{team}”. /enrol and /audit work for you now.",
@@ -381,6 +424,10 @@ async def _member_link(callback: Callback, sender: Sender, context: BotContext) 
     await _send_link(sender, context, callback.target, TeamLinkKind.MEMBER)
 
 
+async def _duty_link(callback: Callback, sender: Sender, context: BotContext) -> None:
+    await _send_link(sender, context, callback.target, TeamLinkKind.DUTY_CHAT)
+
+
 async def _audit_first(callback: Callback, sender: Sender, context: BotContext) -> None:
     text, markup = await _audit_page(sender, context, callback.target, None)
     await sender.message.reply_text(text, reply_markup=markup)
@@ -404,6 +451,7 @@ _PRESSES: Mapping[Action, Callable[[Callback, Sender, BotContext], Awaitable[Non
     Action.DECLINE_TEAM: _answer_link,
     Action.TEAM_COORDINATOR_LINK: _coordinator_link,
     Action.TEAM_MEMBER_LINK: _member_link,
+    Action.TEAM_DUTY_LINK: _duty_link,
     Action.AUDIT: _audit_first,
     Action.AUDIT_OLDER: _audit_older,
     Action.LEAVE_TEAM: _leave,
@@ -413,9 +461,14 @@ _PRESSES: Mapping[Action, Callable[[Callback, Sender, BotContext], Awaitable[Non
 def build() -> list[BaseHandler[Update, Any, Any]]:
     """Return the team handlers; the link opener must come before other ``/start``s."""
     private = filters.ChatType.PRIVATE
+    groups = filters.ChatType.GROUPS
     team_code = filters.Regex(r"^/start t[cm][A-Za-z0-9_-]{32}$")
+    # In a group, Telegram writes the command with the bot's name: /start@Bot td...
+    duty_code = filters.Regex(r"^/start(@[A-Za-z0-9_]+)? td[A-Za-z0-9_-]{32}$")
     return [
         CommandHandler("start", open_team_link, filters=private & team_code, has_args=True),
+        CommandHandler("start", open_team_link, filters=groups & duty_code, has_args=True),
+        CommandHandler("dutychat", duty_chat_link, filters=private),
         CommandHandler("newteam", new_team, filters=private),
         CommandHandler("coordinator", coordinator_link, filters=private),
         CommandHandler("enrol", enrol_link, filters=private),

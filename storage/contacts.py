@@ -55,6 +55,7 @@ def _contact(tx: Transaction, row: sqlite3.Row, *, named: bool = True) -> Contac
         includes_activist=(
             None if row["includes_activist"] is None else bool(row["includes_activist"])
         ),
+        duty_of=row["duty_of"],
     )
 
 
@@ -155,6 +156,51 @@ async def upsert_contact(
     if row is None:  # pragma: no cover - the statement above guarantees the row
         raise sqlite3.IntegrityError("contact vanished inside its own transaction")
     return _contact(tx, row)
+
+
+async def add_duty_contact(
+    tx: Transaction,
+    *,
+    person_id: int,
+    chat_id: int,
+    display_name: str,
+    language: str,
+    tier: int,
+    team_id: int,
+    now: datetime,
+) -> bool:
+    """Make a team's duty chat a contact of one member; ``False`` if the chat already was one.
+
+    A chat the member chose themselves stays theirs: it is not taken over by the team.
+    Whether the member is in the group is not known yet (``includes_activist`` NULL):
+    it is asked before any silent alert, as for every group.
+    """
+    changed = await tx.execute(
+        "INSERT INTO contacts (person_id, chat_id, chat_type, display_name, language, tier, "
+        "status, created_at, duty_of) VALUES (?, ?, 'group', ?, ?, ?, 'active', ?, ?) "
+        "ON CONFLICT (person_id, chat_id) DO NOTHING",
+        (
+            person_id,
+            chat_id,
+            tx.seal(display_name, sealing.contact_name(person_id, chat_id)),
+            language,
+            tier,
+            to_db(now),
+            team_id,
+        ),
+    )
+    return changed == 1
+
+
+async def remove_duty_contacts(
+    tx: Transaction, team_id: int, *, person_id: int | None = None
+) -> int:
+    """Remove the contact rows of a team's duty chat (of one member, if given); return how many."""
+    if person_id is None:
+        return await tx.execute("DELETE FROM contacts WHERE duty_of = ?", (team_id,))
+    return await tx.execute(
+        "DELETE FROM contacts WHERE duty_of = ? AND person_id = ?", (team_id, person_id)
+    )
 
 
 async def contacts_of(tx: Transaction, person_id: int) -> list[Contact]:

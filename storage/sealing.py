@@ -43,6 +43,10 @@ def team_name(team_id: int) -> str:
     return f"teams.name:{team_id}"
 
 
+def duty_chat_name(team_id: int) -> str:
+    return f"teams.duty_chat_name:{team_id}"
+
+
 def audit_detail(event_id: int, team_id: int) -> str:
     return f"audit_events.detail:{event_id}:{team_id}"
 
@@ -107,6 +111,7 @@ SEALED_COLUMNS = (
     ),
     SealedColumn("outbox", "payload", "id", _outbox_identity, legacy=_legacy_outbox_identity),
     SealedColumn("teams", "name", "id", lambda r: team_name(int(r["id"]))),
+    SealedColumn("teams", "duty_chat_name", "id", lambda r: duty_chat_name(int(r["id"]))),
     SealedColumn(
         "audit_events",
         "detail",

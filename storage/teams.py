@@ -29,6 +29,16 @@ def _name(tx: Transaction, row: sqlite3.Row) -> str:
         return "?"
 
 
+def _duty_chat_name(tx: Transaction, row: sqlite3.Row) -> str | None:
+    if row["duty_chat_name"] is None:
+        return None
+    try:
+        return tx.unseal(row["duty_chat_name"], sealing.duty_chat_name(int(row["id"])))
+    except SealBrokenError:
+        logger.error("the duty chat's name of team %s cannot be opened", row["id"])
+        return "?"
+
+
 def _team(tx: Transaction, row: sqlite3.Row) -> Team:
     grace = row["default_grace_seconds"]
     reminders = row["default_reminders"]
@@ -42,6 +52,7 @@ def _team(tx: Transaction, row: sqlite3.Row) -> Team:
         ),
         duty_chat_id=row["duty_chat_id"],
         duty_tier=int(row["duty_tier"]),
+        duty_chat_name=_duty_chat_name(tx, row),
     )
 
 
@@ -77,9 +88,11 @@ async def set_defaults(tx: Transaction, team_id: int, defaults: TeamDefaults) ->
     )
 
 
-async def set_duty_chat(tx: Transaction, team_id: int, chat_id: int | None, tier: int) -> None:
+async def set_duty_chat(tx: Transaction, team_id: int, chat_id: int, name: str) -> None:
+    """Make ``chat_id`` (called ``name``) the team's duty chat."""
     await tx.execute(
-        "UPDATE teams SET duty_chat_id = ?, duty_tier = ? WHERE id = ?", (chat_id, tier, team_id)
+        "UPDATE teams SET duty_chat_id = ?, duty_chat_name = ? WHERE id = ?",
+        (chat_id, tx.seal(name, sealing.duty_chat_name(team_id)), team_id),
     )
 
 

@@ -288,3 +288,88 @@ async def test_leaving_with_the_duress_pin_only_looks_done_and_the_team_keeps_wa
         AuditEvent.LEAVE_UNDER_DURESS,
         AuditEvent.ALERT_OPENED,
     ]
+
+
+async def _duty_offer(stack: Stack, coordinator: Person, team_id: int, group: int) -> LinkOffer:
+    link = await stack.teams.make_link(coordinator, team_id, TeamLinkKind.DUTY_CHAT)
+    assert not isinstance(link, TeamProblem)
+    # Opened in a private chat it is nothing; in the group, by a coordinator, an offer.
+    user = coordinator.telegram_user_id
+    assert await stack.teams.open_link(link.code, user, user) is TeamProblem.INVALID
+    offer = await stack.teams.open_link(link.code, coordinator.telegram_user_id, group)
+    assert isinstance(offer, LinkOffer)
+    return offer
+
+
+async def _duty_rows(stack: Stack) -> list[tuple[int, int, int]]:
+    async with stack.database.snapshot() as tx:
+        rows = await tx.fetch_all(
+            "SELECT person_id, chat_id, tier FROM contacts WHERE duty_of IS NOT NULL "
+            "ORDER BY person_id"
+        )
+    return [(r["person_id"], r["chat_id"], r["tier"]) for r in rows]
+
+
+async def test_the_duty_chat_is_a_contact_of_every_member_now_and_later_and_only_of_members(
+    stack: Stack,
+) -> None:
+    admin = await stack.person(ADMIN, "Admin")
+    azat = await stack.person(300, "Azat")
+    later = await stack.person(301, "Later")
+    team = await stack.teams.create_team(admin, "Team")
+    assert not isinstance(team, TeamProblem)
+    link = await stack.teams.make_link(admin, team.id, TeamLinkKind.MEMBER)
+    assert not isinstance(link, TeamProblem)
+    await stack.join(azat, link.code)
+    offer = await _duty_offer(stack, admin, team.id, -500)
+    joined = await stack.teams.answer_link(
+        offer.link_id, admin, -500, accept=True, chat_title="Duty room"
+    )
+    assert isinstance(joined, Joined)
+    assert joined.team.duty_chat_id == -500
+    assert await _duty_rows(stack) == [(azat.id, -500, 2)]
+    second = await stack.teams.make_link(admin, team.id, TeamLinkKind.MEMBER)
+    assert not isinstance(second, TeamProblem)
+    await stack.join(later, second.code)
+    assert await _duty_rows(stack) == [(azat.id, -500, 2), (later.id, -500, 2)]
+    # Each member is told, by the group's name; a leaving member loses it.
+    assert [n["chat"] for n in await stack.notices(azat)] == ["Duty room"]
+    left = await stack.teams.leave(later, team.id)
+    assert left is not None
+    assert left.id == team.id
+    assert await _duty_rows(stack) == [(azat.id, -500, 2)]
+    # A new duty chat replaces the old one.
+    offer = await _duty_offer(stack, admin, team.id, -600)
+    await stack.teams.answer_link(offer.link_id, admin, -600, accept=True, chat_title="New")
+    assert await _duty_rows(stack) == [(azat.id, -600, 2)]
+
+
+async def test_only_a_current_coordinator_can_make_a_group_the_duty_chat(stack: Stack) -> None:
+    admin = await stack.person(ADMIN, "Admin")
+    other = await stack.person(200, "Other")
+    bystander = await stack.person(666, "Bystander")
+    team = await stack.teams.create_team(admin, "Team")
+    assert not isinstance(team, TeamProblem)
+    async with stack.database.transaction() as tx:
+        await team_repository.add_coordinator(tx, team.id, other.id, T0)
+    link = await stack.teams.make_link(admin, team.id, TeamLinkKind.DUTY_CHAT)
+    assert not isinstance(link, TeamProblem)
+    # Someone else in the group neither uses nor takes the link.
+    assert await stack.teams.open_link(link.code, 666, -500) is TeamProblem.INVALID
+    offer = await stack.teams.open_link(link.code, 200, -500)
+    assert isinstance(offer, LinkOffer)
+    assert (
+        await stack.teams.answer_link(offer.link_id, bystander, -500, accept=True, chat_title="X")
+        is TeamProblem.INVALID
+    )
+    # Removed before pressing: the press does nothing.
+    async with stack.database.transaction() as tx:
+        await team_repository.remove_coordinator(tx, team.id, other.id)
+    assert (
+        await stack.teams.answer_link(offer.link_id, other, -500, accept=True, chat_title="X")
+        is TeamProblem.INVALID
+    )
+    async with stack.database.snapshot() as tx:
+        found = await team_repository.by_id(tx, team.id)
+    assert found is not None
+    assert found.duty_chat_id is None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -186,3 +186,49 @@ async def test_coordinators_hear_when_a_members_contact_can_no_longer_be_reached
     assert notice["text"] == (
         "⚠️ Azat (Memorial): their contact Dilbar cannot be reached and will not get their alerts."
     )
+
+
+async def test_a_coordinator_makes_a_group_the_duty_chat_and_it_gets_members_alerts(
+    world: World,
+) -> None:
+    bot, admin = world.bot, world.admin
+    await say(admin, "/newteam Memorial")
+    azat = await activist_with_plan(bot)
+    await _accept(bot, azat, _code(await say(admin, "/enrol")))
+    await admin.next_message(timeout=10)  # Azat joined
+    await say(azat, "Police at the door, Lenina 5")
+    link = await say(admin, "/dutychat")
+    match = re.search(r"\?startgroup=(td[A-Za-z0-9_-]{32})", link["text"])
+    assert match is not None, link["text"]
+    bystander = bot.fake.add_user(first_name="Bystander")
+    group = bot.fake.add_group(title="Memorial duty", members=[admin, bystander])
+    # A member of the group who is no coordinator cannot use the link, nor take it.
+    await group.send(bystander, f"/start@StillHereTestBot {match.group(1)}")
+    refused = await group.next_message(timeout=10)
+    assert "not valid" in refused["text"]
+    await group.send(admin, f"/start@StillHereTestBot {match.group(1)}")
+    offer = await group.next_message(timeout=10)
+    assert offer["text"].startswith("Make this group the duty chat of the team “Memorial”?")
+    since = len(bot.fake.calls)
+    await group.press(admin, offer["message_id"], "✅ Accept")
+    edited = await bot.fake.wait_for_call("editMessageText", chat_id=group.id, since=since)
+    assert str(edited.params["text"]).startswith("✅ This group is now the duty chat")
+    told = await azat.next_message(timeout=10)
+    assert told["text"].startswith(
+        "👥 The duty chat of your team Memorial (Memorial duty) is now your tier 2 contact"
+    )
+    # Tier 2: the duty chat hears when nobody took the alert in time.
+    bot.clock.set(DEADLINE)
+    await azat.next_message(timeout=10)  # the prompt to Azat himself
+    bot.clock.set(GRACE_ENDS)
+    opened = await admin.next_message(timeout=10)
+    assert opened["text"].endswith("Contacts alerted: 0.")
+    bot.clock.set(GRACE_ENDS + timedelta(minutes=15))
+    alert = await group.next_message(timeout=10)
+    assert alert["text"].startswith("🚨 Azat missed a check-in.")
+    assert "Police at the door, Lenina 5" in alert["text"]
+    # Leaving the team takes the duty chat off the activist's contacts.
+    choice = await say(azat, "/leaveteam")
+    await azat.press(choice["message_id"], "Memorial")
+    await azat.next_message(timeout=10)
+    assert await query(bot, "SELECT * FROM contacts WHERE duty_of IS NOT NULL") == []

@@ -32,6 +32,8 @@ class Contact:
     # Groups only: whether the activist is a member (None: not known yet). Such a
     # group may be open on a seized phone, so it never gets silent alerts.
     includes_activist: bool | None = None
+    # The team whose duty chat this is (a contact the team set up, not the activist).
+    duty_of: int | None = None
 
 
 def is_spared(contact: Contact, reason: AlertReason) -> bool:

@@ -19,6 +19,8 @@ class TeamLinkKind(StrEnum):
     COORDINATOR = "coordinator"
     # Offers its opener to join the team as an activist looked after by it.
     MEMBER = "member"
+    # Opened in a group by one of the team's coordinators: makes it the duty chat.
+    DUTY_CHAT = "duty_chat"
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,7 @@ class Team:
     # The group chat that hears every member's alerts, as a contact of this tier.
     duty_chat_id: int | None = None
     duty_tier: int = 2
+    duty_chat_name: str | None = None
 
 
 @dataclass(frozen=True)

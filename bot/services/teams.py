@@ -21,6 +21,7 @@ from bot.core.people import Person
 from bot.core.teams import AuditEntry, AuditEvent, Team, TeamLink, TeamLinkKind
 from bot.services import duress
 from bot.services.contacts import hash_code
+from storage import contacts as contact_repository
 from storage import outbox as outbox_repository
 from storage import people as people_repository
 from storage import teams as team_repository
@@ -31,8 +32,8 @@ logger = logging.getLogger(__name__)
 # A team link's code: a two-letter kind, then 192 random bits (32 URL-safe
 # characters), so it can never be taken for a contact invitation (32 alone).
 _LINK_BYTES = 24
-_PREFIX = {TeamLinkKind.COORDINATOR: "tc", TeamLinkKind.MEMBER: "tm"}
-_CODE_SHAPE = re.compile(r"^t[cm][A-Za-z0-9_-]{32}$")
+_PREFIX = {TeamLinkKind.COORDINATOR: "tc", TeamLinkKind.MEMBER: "tm", TeamLinkKind.DUTY_CHAT: "td"}
+_CODE_SHAPE = re.compile(r"^t[cmd][A-Za-z0-9_-]{32}$")
 NAME_LIMIT = 64
 # Audit entries per page of /audit.
 AUDIT_PAGE = 10
@@ -167,6 +168,17 @@ class TeamService:
             inviter = await people_repository.by_id(tx, link.created_by)
             if team is None or inviter is None:
                 return TeamProblem.INVALID
+            in_group = chat_id != user_id
+            if in_group != (link.kind is TeamLinkKind.DUTY_CHAT):
+                return TeamProblem.INVALID
+            if link.kind is TeamLinkKind.DUTY_CHAT:
+                # Only a coordinator may make a group the duty chat: anyone else in
+                # the group gets "not valid" and does not take the link.
+                opener = await people_repository.by_telegram_user_id(tx, user_id)
+                if opener is None or not await team_repository.is_coordinator(
+                    tx, team.id, opener.id
+                ):
+                    return TeamProblem.INVALID
             bound = await team_repository.mark_link_opened(tx, link.id, user_id, chat_id)
             if not bound:
                 current = await team_repository.link_by_id(tx, link.id)
@@ -182,11 +194,19 @@ class TeamService:
         return LinkOffer(link.id, link.kind, team.name, inviter.display_name)
 
     async def answer_link(
-        self, link_id: int, person: Person, chat_id: int, *, accept: bool
+        self,
+        link_id: int,
+        person: Person,
+        chat_id: int,
+        *,
+        accept: bool,
+        chat_title: str | None = None,
     ) -> Joined | TeamProblem | None:
         """Accept (joining the team) or decline (``None``) an opened team link.
 
         The coordinators of the team are told either way, without any content.
+        A duty-chat link is answered in its group (``chat_title``), by the
+        coordinator who opened it there, who must still be one.
         """
         now = self._clock.now()
         async with self._database.transaction() as tx:
@@ -200,12 +220,20 @@ class TeamService:
             team = await team_repository.by_id(tx, link.team_id)
             if team is None or not await team_repository.mark_link_used(tx, link.id, now):
                 return TeamProblem.INVALID
-            if not accept:
+            if link.kind is TeamLinkKind.DUTY_CHAT and not await team_repository.is_coordinator(
+                tx, team.id, person.id
+            ):
+                return TeamProblem.INVALID
+            result: Joined | TeamProblem | None = None
+            if link.kind is TeamLinkKind.DUTY_CHAT:
+                if accept:
+                    title = (chat_title or "?")[:NAME_LIMIT]
+                    result = await self._make_duty_chat(tx, team, person, chat_id, title, now)
+            elif not accept:
                 event = (
                     "declined_coordinator" if link.kind is TeamLinkKind.COORDINATOR else "declined"
                 )
                 await self._tell_coordinators(tx, team, event, now, subject=person)
-                result: Joined | TeamProblem | None = None
             else:
                 result = await self._join(tx, link, team, person, now)
         self._on_queued()
@@ -228,8 +256,64 @@ class TeamService:
         await team_repository.record_event(
             tx, team.id, AuditEvent.JOINED, now, subject=person, actor=inviter
         )
+        if team.duty_chat_id is not None:
+            await self._add_duty_contact(tx, team, person, team.duty_chat_id, now)
         await self._tell_coordinators(tx, team, "joined", now, subject=person)
         return Joined(link.kind, team)
+
+    async def _make_duty_chat(
+        self,
+        tx: Transaction,
+        team: Team,
+        coordinator: Person,
+        chat_id: int,
+        title: str,
+        now: datetime,
+    ) -> Joined:
+        """Make the group the team's duty chat: a contact of every member, told to each."""
+        # A new duty chat replaces the old one for every member.
+        await contact_repository.remove_duty_contacts(tx, team.id)
+        await team_repository.set_duty_chat(tx, team.id, chat_id, title)
+        updated = replace(team, duty_chat_id=chat_id, duty_chat_name=title)
+        for member in await team_repository.members_of(tx, team.id):
+            await self._add_duty_contact(tx, updated, member, chat_id, now)
+        await team_repository.record_event(
+            tx,
+            team.id,
+            AuditEvent.DUTY_CHAT_SET,
+            now,
+            actor=coordinator,
+            detail={"chat": title},
+        )
+        await self._tell_coordinators(
+            tx, updated, "duty_chat_set", now, subject=coordinator, detail={"chat": title}
+        )
+        return Joined(TeamLinkKind.DUTY_CHAT, updated)
+
+    async def _add_duty_contact(
+        self, tx: Transaction, team: Team, member: Person, chat_id: int, now: datetime
+    ) -> None:
+        """Make the duty chat a contact of one member and tell them (a contact they did
+        not choose must never come as a surprise)."""
+        added = await contact_repository.add_duty_contact(
+            tx,
+            person_id=member.id,
+            chat_id=chat_id,
+            display_name=team.duty_chat_name or team.name,
+            language=member.language,
+            tier=team.duty_tier,
+            team_id=team.id,
+            now=now,
+        )
+        if added:
+            await _tell(
+                tx,
+                member,
+                team,
+                "duty_chat_added",
+                now,
+                detail={"chat": team.duty_chat_name or "?", "tier": str(team.duty_tier)},
+            )
 
     async def teams_of_member(self, person: Person) -> list[Team]:
         """Return the teams that look after ``person``, as their phone is to see them."""
@@ -268,6 +352,7 @@ class TeamService:
                 )
             else:
                 await team_repository.remove_member(tx, team_id, person.id)
+                await contact_repository.remove_duty_contacts(tx, team_id, person_id=person.id)
                 await team_repository.record_event(
                     tx, team_id, AuditEvent.LEFT, now, subject=person, actor=person
                 )
@@ -306,11 +391,12 @@ class TeamService:
         now: datetime,
         *,
         subject: Person | None = None,
+        detail: dict[str, str] | None = None,
     ) -> None:
         for coordinator in await team_repository.coordinators_of(tx, team.id):
             if subject is not None and coordinator.id == subject.id:
                 continue
-            await _tell(tx, coordinator, team, event, now, subject=subject)
+            await _tell(tx, coordinator, team, event, now, subject=subject, detail=detail)
 
 
 async def _tell(
@@ -321,12 +407,15 @@ async def _tell(
     now: datetime,
     *,
     subject: Person | None = None,
+    detail: dict[str, str] | None = None,
 ) -> None:
-    """Queue a content-free notice about the team to one coordinator."""
+    """Queue a content-free notice about the team to one person (a coordinator, or a
+    member told of the duty chat)."""
     payload: dict[str, str | None] = {
         "event": event,
         "team": team.name,
         "subject": None if subject is None else subject.display_name,
+        **(detail or {}),
     }
     await outbox_repository.add(
         tx,

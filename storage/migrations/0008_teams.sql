@@ -11,8 +11,10 @@ CREATE TABLE teams (
     default_times TEXT,
     default_grace_seconds INTEGER,
     default_reminders TEXT,
-    -- The group chat that receives every member's alerts, and at which tier.
+    -- The group chat that receives every member's alerts, and at which tier;
+    -- its title (sealed) names it in each member's contacts.
     duty_chat_id INTEGER,
+    duty_chat_name TEXT,
     duty_tier INTEGER NOT NULL DEFAULT 2 CHECK (duty_tier IN (1, 2))
 );
 
@@ -34,13 +36,14 @@ CREATE TABLE members (
 
 CREATE INDEX members_person ON members (person_id);
 
--- One-time links of a team: to become its coordinator, or to join it as an activist.
+-- One-time links of a team: to become its coordinator, to join it as an activist,
+-- or (opened in a group by a coordinator) to make that group the team's duty chat.
 -- Same properties as contact invitations: only the code's hash is kept, single
 -- use, expiring, bound to the first opener.
 CREATE TABLE team_invites (
     id INTEGER PRIMARY KEY,
     team_id INTEGER NOT NULL REFERENCES teams (id) ON DELETE CASCADE,
-    kind TEXT NOT NULL CHECK (kind IN ('coordinator', 'member')),
+    kind TEXT NOT NULL CHECK (kind IN ('coordinator', 'member', 'duty_chat')),
     -- The coordinator who made the link.
     created_by INTEGER NOT NULL REFERENCES people (id) ON DELETE CASCADE,
     code_hash TEXT NOT NULL UNIQUE,
