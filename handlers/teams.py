@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Mapping
+from datetime import timedelta
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, Update
@@ -317,8 +318,57 @@ def _describe(tr: Translator, entry: AuditEntry) -> str:
         )
     if entry.event is AuditEvent.ALERT_CLOSED:
         return tr("✅ alert about {subject} closed: checked in", subject=subject)
-    # Events of later features, recorded before this reader knew them.
-    return f"{subject}: {entry.event.value}"
+    change = _change(tr, entry)
+    if change is None:
+        # Events of later features, recorded before this reader knew them.
+        return f"{subject}: {entry.event.value}"
+    line = tr("{subject}: {change}", subject=subject, change=change)
+    if entry.detail.get("under_duress") == "yes":
+        line += " " + tr("(⚠️ with the duress PIN: only shown on the phone, not done)")
+    return line
+
+
+def _seconds(tr: Translator, value: str | None) -> str:
+    return tr.duration(timedelta(seconds=int(value))) if value and value.isdigit() else "?"
+
+
+def _change(tr: Translator, entry: AuditEntry) -> str | None:
+    """Return what a member changed in their own protection, or ``None`` for other events."""
+    detail = entry.detail
+    if entry.event is AuditEvent.PLAN_CHANGED:
+        kind, _, value = detail.get("plan", "").partition(":")
+        if kind == "every":
+            return tr("plan set to every {interval}", interval=_seconds(tr, value))
+        return tr("plan set to daily at {times}", times=value.replace(",", ", "))
+    if entry.event is AuditEvent.ZONE_CHANGED:
+        return tr("time zone set to {zone}", zone=detail.get("zone", "?"))
+    if entry.event is AuditEvent.GRACE_CHANGED:
+        return tr("grace set to {grace}", grace=_seconds(tr, detail.get("seconds")))
+    if entry.event is AuditEvent.REMINDERS_CHANGED:
+        if detail.get("seconds") == "off":
+            return tr("reminders turned off")
+        return tr("reminder set to {before} before", before=_seconds(tr, detail.get("seconds")))
+    if entry.event is AuditEvent.PAUSED:
+        return tr("paused for {duration}", duration=_seconds(tr, detail.get("seconds")))
+    if entry.event is AuditEvent.RESUMED:
+        return tr("resumed")
+    if entry.event is AuditEvent.PIN_SET:
+        if detail.get("which") == "duress":
+            return tr("duress PIN set")
+        return tr("PIN set")
+    if entry.event is AuditEvent.PIN_REMOVED:
+        return tr("PIN removed")
+    if entry.event is AuditEvent.CONTACT_ADDED:
+        return tr(
+            "{contact} became a tier {tier} contact",
+            contact=detail.get("contact", "?"),
+            tier=detail.get("tier", "?"),
+        )
+    if entry.event is AuditEvent.CONTACT_REMOVED:
+        if detail.get("left") == "yes":
+            return tr("{contact} stopped being a contact", contact=detail.get("contact", "?"))
+        return tr("{contact} removed as a contact", contact=detail.get("contact", "?"))
+    return None
 
 
 async def leave_team(update: Update, context: BotContext) -> None:

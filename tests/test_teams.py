@@ -34,6 +34,7 @@ class Stack:
         self.database = database
         self.clock = clock
         checkins = CheckinService(database, clock, CheckinSettings(), POLICY)
+        self.checkins = checkins
         self.teams = TeamService(
             database,
             clock,
@@ -373,3 +374,22 @@ async def test_only_a_current_coordinator_can_make_a_group_the_duty_chat(stack: 
         found = await team_repository.by_id(tx, team.id)
     assert found is not None
     assert found.duty_chat_id is None
+
+
+async def test_a_plan_changed_with_the_duress_pin_is_in_the_trail_as_what_it_was(
+    stack: Stack,
+) -> None:
+    admin = await stack.person(ADMIN, "Admin")
+    azat = await stack.person(300, "Azat")
+    team = await stack.teams.create_team(admin, "Team")
+    assert not isinstance(team, TeamProblem)
+    link = await stack.teams.make_link(admin, team.id, TeamLinkKind.MEMBER)
+    assert not isinstance(link, TeamProblem)
+    await stack.join(azat, link.code)
+    await stack.checkins.set_interval(azat, timedelta(hours=12))
+    await stack.checkins.set_interval(azat, timedelta(hours=48), Unlock.DURESS)
+    trail = await stack.teams.audit(admin, team.id)
+    assert not isinstance(trail, TeamProblem)
+    changes = [(e.detail.get("plan"), e.detail.get("under_duress")) for e in trail]
+    assert ("every:43200", None) in changes
+    assert ("every:172800", "yes") in changes

@@ -22,6 +22,7 @@ from tests.test_alerts_e2e import (
     add_contact,
     say,
 )
+from tests.test_pins_e2e import set_pins
 
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 NOT_AVAILABLE = "This is not available to you."
@@ -232,3 +233,49 @@ async def test_a_coordinator_makes_a_group_the_duty_chat_and_it_gets_members_ale
     await azat.press(choice["message_id"], "Memorial")
     await azat.next_message(timeout=10)
     assert await query(bot, "SELECT * FROM contacts WHERE duty_of IS NOT NULL") == []
+
+
+async def test_a_members_changes_to_their_protection_are_in_the_trail(world: World) -> None:
+    bot, admin = world.bot, world.admin
+    await say(admin, "/newteam Memorial")
+    azat = await activist_with_plan(bot)
+    await _accept(bot, azat, _code(await say(admin, "/enrol")))
+    await admin.next_message(timeout=10)  # Azat joined
+    for command in ("/every 6h", "/at 09:00 21:00", "/tz Asia/Ashgabat", "/grace 1h"):
+        await say(azat, command)
+    await say(azat, "/remind off")
+    await say(azat, "/pause 2d")
+    await say(azat, "/resume")
+    trail = await say(admin, "/audit")
+    lines = [line.split(" · ", 1)[1] for line in trail["text"].splitlines()[2:]]
+    assert lines[:7] == [
+        "Azat: resumed",
+        "Azat: paused for 2 days",
+        "Azat: reminders turned off",
+        "Azat: grace set to 1 hour",
+        "Azat: time zone set to Asia/Ashgabat",
+        "Azat: plan set to daily at 09:00, 21:00",
+        "Azat: plan set to every 6 hours",
+    ]
+
+
+async def test_contacts_and_pins_changing_are_in_the_trail_and_no_pin_ever_is(
+    world: World,
+) -> None:
+    bot, admin = world.bot, world.admin
+    await say(admin, "/newteam Memorial")
+    azat = await activist_with_plan(bot)
+    await _accept(bot, azat, _code(await say(admin, "/enrol")))
+    await admin.next_message(timeout=10)  # Azat joined
+    dilbar = bot.fake.add_user(first_name="Dilbar")
+    await add_contact(azat, dilbar)
+    await set_pins(azat, "4826", duress="9317")
+    trail = await say(admin, "/audit")
+    lines = [line.split(" · ", 1)[1] for line in trail["text"].splitlines()[2:]]
+    assert lines[:3] == [
+        "Azat: duress PIN set",
+        "Azat: PIN set",
+        "Azat: Dilbar became a tier 1 contact",
+    ]
+    for secret in ("4826", "9317"):
+        assert secret not in trail["text"]

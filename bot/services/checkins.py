@@ -21,8 +21,9 @@ from bot.core.incidents import AlertPolicy
 from bot.core.people import Person
 from bot.core.phone import PhoneView
 from bot.core.plans import DailyPlan, IntervalPlan, Plan
+from bot.core.teams import AuditEvent
 from bot.core.watches import Refusal, Transition, Watch
-from bot.services import duress
+from bot.services import duress, oversight
 from bot.services.effects import record_effects
 from bot.settings import CheckinSettings
 from storage import contacts as contact_repository
@@ -81,6 +82,8 @@ class StatusView:
 
 Result = Outcome | Refusal | Problem
 Change = Callable[[Watch, datetime], Transition | Refusal]
+# What the trail of the person's teams records of a change: the event and its detail.
+Audit = tuple[AuditEvent, dict[str, str]]
 
 
 class CheckinService:
@@ -222,7 +225,9 @@ class CheckinService:
         problem = self.problem_with(gated.SetInterval(int(every.total_seconds())))
         if problem is not None:
             return problem
-        return await self._set_plan(person, IntervalPlan(every), unlock)
+        return await self._set_plan(
+            person, IntervalPlan(every), unlock, f"every:{int(every.total_seconds())}"
+        )
 
     async def set_daily(
         self, person: Person, times: Sequence[time], unlock: Unlock = Unlock.REAL
@@ -232,18 +237,25 @@ class CheckinService:
         problem = self.problem_with(gated.SetDaily(ordered))
         if problem is not None:
             return problem
-        return await self._set_plan(person, DailyPlan(ordered), unlock)
+        times_text = ",".join(f"{t.hour:02d}:{t.minute:02d}" for t in ordered)
+        return await self._set_plan(person, DailyPlan(ordered), unlock, f"at:{times_text}")
 
-    async def _set_plan(self, person: Person, plan: Plan, unlock: Unlock) -> Result:
+    async def _set_plan(self, person: Person, plan: Plan, unlock: Unlock, text: str) -> Result:
         window = self._settings.daily_window
         return await self._apply(
-            person, lambda w, now: machine.set_plan(w, plan, now, window), unlock
+            person,
+            lambda w, now: machine.set_plan(w, plan, now, window),
+            unlock,
+            (AuditEvent.PLAN_CHANGED, {"plan": text}),
         )
 
     async def set_zone(self, person: Person, zone: str, unlock: Unlock = Unlock.REAL) -> Result:
         window = self._settings.daily_window
         return await self._apply(
-            person, lambda w, now: machine.set_zone(w, zone, now, window), unlock
+            person,
+            lambda w, now: machine.set_zone(w, zone, now, window),
+            unlock,
+            (AuditEvent.ZONE_CHANGED, {"zone": zone}),
         )
 
     async def set_grace(
@@ -252,7 +264,12 @@ class CheckinService:
         problem = self.problem_with(gated.SetGrace(int(grace.total_seconds())))
         if problem is not None:
             return problem
-        return await self._apply(person, lambda w, _now: machine.set_grace(w, grace), unlock)
+        return await self._apply(
+            person,
+            lambda w, _now: machine.set_grace(w, grace),
+            unlock,
+            (AuditEvent.GRACE_CHANGED, {"seconds": str(int(grace.total_seconds()))}),
+        )
 
     async def set_reminder(
         self, person: Person, before: timedelta | None, unlock: Unlock = Unlock.REAL
@@ -264,7 +281,10 @@ class CheckinService:
             return problem
         reminders = () if before is None else (before,)
         return await self._apply(
-            person, lambda w, now: machine.set_reminders(w, reminders, now), unlock
+            person,
+            lambda w, now: machine.set_reminders(w, reminders, now),
+            unlock,
+            (AuditEvent.REMINDERS_CHANGED, {"seconds": "off" if seconds is None else str(seconds)}),
         )
 
     async def pause(
@@ -273,25 +293,38 @@ class CheckinService:
         problem = self.problem_with(gated.Pause(int(duration.total_seconds())))
         if problem is not None:
             return problem
-        return await self._apply(person, lambda w, now: machine.pause(w, now + duration), unlock)
+        return await self._apply(
+            person,
+            lambda w, now: machine.pause(w, now + duration),
+            unlock,
+            (AuditEvent.PAUSED, {"seconds": str(int(duration.total_seconds()))}),
+        )
 
     async def resume(self, person: Person, unlock: Unlock = Unlock.REAL) -> Result:
         window = self._settings.daily_window
-        return await self._apply(person, lambda w, now: machine.resume(w, now, window), unlock)
+        return await self._apply(
+            person,
+            lambda w, now: machine.resume(w, now, window),
+            unlock,
+            (AuditEvent.RESUMED, {}),
+        )
 
     async def raise_sos(self, person: Person) -> Result:
         """Raise the alarm at once; never behind a PIN, always for real."""
         return await self._apply(person, machine.raise_sos, Unlock.REAL)
 
-    async def _apply(self, person: Person, change: Change, unlock: Unlock) -> Result:
+    async def _apply(
+        self, person: Person, change: Change, unlock: Unlock, audit: Audit | None = None
+    ) -> Result:
         """Apply ``change`` for real (and to the phone's view, if any), atomically.
 
         1. Change the real watch and queue its effects; while the phone is shown
            a pretence, messages meant for the phone come from the pretence instead.
         2. Change the phone's view the same way, and answer from it.
+        3. Record ``audit`` in the trail of the person's teams, if the change was made.
         """
         if unlock is Unlock.DURESS:
-            return await self._pretend(person, change)
+            return await self._pretend(person, change, audit)
         now = self._clock.now()
         async with self._database.transaction() as tx:
             watch = await self._real_watch(tx, person)
@@ -303,6 +336,8 @@ class CheckinService:
                 queued = await record_effects(
                     tx, person, result.effects, now, self._policy, to_phone=view is None
                 )
+                if audit is not None:
+                    await oversight.record(tx, person, audit[0], now, audit[1])
             outcome: Result = (
                 result if isinstance(result, Refusal) else Outcome(watch, result.effects, now)
             )
@@ -312,12 +347,18 @@ class CheckinService:
             self._on_queued()
         return outcome
 
-    async def _pretend(self, person: Person, change: Change) -> Result:
-        """Apply ``change`` to the phone's view only, keeping the silent alarm going."""
+    async def _pretend(self, person: Person, change: Change, audit: Audit | None) -> Result:
+        """Apply ``change`` to the phone's view only, keeping the silent alarm going.
+
+        The trail records what it really was: asked for with the duress PIN, not done.
+        """
         now = self._clock.now()
         async with self._database.transaction() as tx:
             view = await self._pretence.begin(tx, person, now)
             outcome = await self._show(tx, person, view, change, now)
+            if audit is not None and not isinstance(outcome, Refusal):
+                detail = {**audit[1], "under_duress": "yes"}
+                await oversight.record(tx, person, audit[0], now, detail)
         self._on_queued()
         return outcome
 

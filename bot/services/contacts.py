@@ -20,9 +20,10 @@ from bot.core.gated import Unlock
 from bot.core.outbox import PRIORITY_ALERT, PRIORITY_NOTICE, OutboxKind
 from bot.core.people import Person
 from bot.core.phone import PhoneView
+from bot.core.teams import AuditEvent
 from bot.core.watches import AlertReason
 from bot.membership import MembershipCheck
-from bot.services import alerting, duress
+from bot.services import alerting, duress, oversight
 from bot.settings import AlertSettings
 from storage import contacts as contact_repository
 from storage import drills
@@ -229,6 +230,8 @@ class ContactService:
                     now=now,
                     includes_activist=includes_activist if is_group else False,
                 )
+                detail = {"contact": contact.display_name, "tier": str(invite.tier)}
+                await oversight.record(tx, activist, AuditEvent.CONTACT_ADDED, now, detail)
                 view = await duress.view_of(tx, activist.id)
                 if view is not None and contact.id in view.hidden_contacts:
                     # Invited again for real: the phone sees the contact back.
@@ -368,6 +371,10 @@ class ContactService:
                 view = await self._begin(tx, person, now)
             else:
                 await contact_repository.remove_contact(tx, contact.id)
+            detail = {"contact": contact.display_name}
+            if unlock is Unlock.DURESS:
+                detail["under_duress"] = "yes"
+            await oversight.record(tx, person, AuditEvent.CONTACT_REMOVED, now, detail)
             if view is not None:
                 shown = replace(view, hidden_contacts=view.hidden_contacts | {contact.id})
                 await duress.save_view(tx, shown)
@@ -400,6 +407,14 @@ class ContactService:
             await contact_repository.remove_contact(tx, contact.id)
             if activist is None:
                 return None
+            await oversight.report(
+                tx,
+                activist,
+                AuditEvent.CONTACT_REMOVED,
+                now,
+                detail={"contact": contact.display_name, "left": "yes"},
+                notify=False,
+            )
             if contact.id in await self._hidden(tx, activist):
                 # The phone was shown this contact removed long ago: say nothing.
                 return activist.display_name

@@ -82,3 +82,17 @@ async def report(
             )
     await outbox_repository.add_many(tx, messages, now)
     return len(messages)
+
+
+async def record(
+    tx: Transaction,
+    member: Person,
+    event: AuditEvent,
+    now: datetime,
+    detail: Mapping[str, str] | None = None,
+) -> None:
+    """Record a change the member made to their own protection in their teams' trail.
+
+    Coordinators are not told of these one by one; the trail shows them.
+    """
+    await report(tx, member, event, now, actor=member, detail=detail, notify=False)

@@ -26,8 +26,9 @@ from bot.core.incidents import AlertPolicy
 from bot.core.people import Person
 from bot.core.phone import PhoneView
 from bot.core.pins import PIN_LIKE, Belief, Match, NewPin, PinRecord
+from bot.core.teams import AuditEvent
 from bot.core.watches import AlertReason
-from bot.services import alerting, duress
+from bot.services import alerting, duress, oversight
 from storage import pins as pin_repository
 from storage.database import Database, Transaction
 from storage.pins import Prompt
@@ -175,6 +176,7 @@ class PinService:
                 view = await duress.view_of(tx, person.id)
             if view is not None:
                 await duress.save_view(tx, replace(view, pin_hash=None, duress_hash=None))
+            await oversight.record(tx, person, AuditEvent.PIN_REMOVED, now, _how(unlock))
         if unlock is Unlock.DURESS:
             self._on_queued()
 
@@ -314,9 +316,17 @@ class PinService:
                 replace(view, duress_hash=chosen) if new_duress else replace(view, pin_hash=chosen)
             )
             await duress.save_view(tx, shown)
+        # Which PIN, never the PIN; one chosen under duress is recorded as that.
+        detail = {"which": "duress" if new_duress else "pin", **_how(prompt.unlock)}
+        await oversight.record(tx, person, AuditEvent.PIN_SET, now, detail)
         return Submission(Verdict.DURESS_SET if new_duress else Verdict.PIN_SET)
 
     async def _begin(
         self, tx: Transaction, person: Person, believed: str | None, now: datetime
     ) -> PhoneView:
         return await self._pretence.begin(tx, person, now, believed)
+
+
+def _how(unlock: Unlock) -> dict[str, str]:
+    """Return what the trail adds to a change made with ``unlock``."""
+    return {"under_duress": "yes"} if unlock is Unlock.DURESS else {}
