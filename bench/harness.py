@@ -38,9 +38,16 @@ def write_config(directory: Path, database: Path, key_file: Path, base_url: str)
 
 
 def copy_database(template: Path, target: Path) -> Path:
-    """Copy a seeded (closed, checkpointed) database file for one run."""
+    """Copy a seeded (closed, checkpointed) database file for one run, on disk.
+
+    Flushed before the bot starts: otherwise the disk is still writing the copy's
+    tens of megabytes back while the bot runs, and every commit's flush waits
+    behind that, which a bot restarting on its own database never meets.
+    """
     target.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(template, target)
+    with target.open("rb") as copied:
+        os.fsync(copied.fileno())
     return target
 
 

@@ -93,7 +93,9 @@ async def queue_lag(run: Run, name: str, p50: Figure, p99: Figure, queued: Figur
     queued.add(max(lags) if finished else None)
 
 
-async def catch_up(run: Run, name: str, queued: Figure, polling: Figure) -> None:
+async def catch_up(
+    run: Run, name: str, queued: Figure, polling: Figure, first: Figure | None = None
+) -> None:
     """Deadlines passed while the bot was stopped: from spawn to every alert queued."""
     seeded = run.template
     async with FakeTelegram(limits=True) as fake:
@@ -113,6 +115,8 @@ async def catch_up(run: Run, name: str, queued: Figure, polling: Figure) -> None
         finally:
             probe.stop()
     queued.add(max(probe.seen.values()) - spawned if finished and probe.seen else None)
+    if first is not None:
+        first.add(min(probe.seen.values()) - spawned if probe.seen else None)
 
 
 async def burst(
