@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from datetime import timedelta
 from typing import Any
 
@@ -83,34 +83,31 @@ async def _choose_team(sender: Sender, context: BotContext, action: Action) -> T
     return None
 
 
-async def coordinator_link(update: Update, context: BotContext) -> None:
-    """``/coordinator``: a one-time link that makes its opener a coordinator of the team."""
-    sender = await identify(update, context)
-    if sender is None:
-        return
-    team = await _choose_team(sender, context, Action.TEAM_COORDINATOR_LINK)
-    if team is not None:
-        await _send_link(sender, context, team.id, TeamLinkKind.COORDINATOR)
+# The buttons that choose a team for each kind of link, when one has several.
+_LINK_BUTTONS = {
+    TeamLinkKind.COORDINATOR: Action.TEAM_COORDINATOR_LINK,
+    TeamLinkKind.MEMBER: Action.TEAM_MEMBER_LINK,
+    TeamLinkKind.DUTY_CHAT: Action.TEAM_DUTY_LINK,
+}
 
 
-async def enrol_link(update: Update, context: BotContext) -> None:
-    """``/enrol``: a one-time link that offers its opener to join the team as an activist."""
-    sender = await identify(update, context)
-    if sender is None:
-        return
-    team = await _choose_team(sender, context, Action.TEAM_MEMBER_LINK)
-    if team is not None:
-        await _send_link(sender, context, team.id, TeamLinkKind.MEMBER)
+def _link_command(kind: TeamLinkKind) -> Callable[[Update, BotContext], Coroutine[Any, Any, None]]:
+    """Return the command that gives a coordinator a team link of ``kind``.
 
+    ``/coordinator``: its opener becomes a coordinator; ``/enrol``: its opener may
+    join as an activist; ``/dutychat``: the group it adds the bot to may become
+    the team's duty chat.
+    """
 
-async def duty_chat_link(update: Update, context: BotContext) -> None:
-    """``/dutychat``: a link that adds the bot to a group and makes it the team's duty chat."""
-    sender = await identify(update, context)
-    if sender is None:
-        return
-    team = await _choose_team(sender, context, Action.TEAM_DUTY_LINK)
-    if team is not None:
-        await _send_link(sender, context, team.id, TeamLinkKind.DUTY_CHAT)
+    async def command(update: Update, context: BotContext) -> None:
+        sender = await identify(update, context)
+        if sender is None:
+            return
+        team = await _choose_team(sender, context, _LINK_BUTTONS[kind])
+        if team is not None:
+            await _send_link(sender, context, team.id, kind)
+
+    return command
 
 
 async def _send_link(sender: Sender, context: BotContext, team_id: int, kind: TeamLinkKind) -> None:
@@ -466,16 +463,13 @@ async def _replace(sender: Sender, text: str) -> None:
         await sender.message.edit_text(text, reply_markup=None)
 
 
-async def _coordinator_link(callback: Callback, sender: Sender, context: BotContext) -> None:
-    await _send_link(sender, context, callback.target, TeamLinkKind.COORDINATOR)
+def _link_press(kind: TeamLinkKind) -> Callable[[Callback, Sender, BotContext], Awaitable[None]]:
+    """Return what choosing a team for a link of ``kind`` does (rights checked by the service)."""
 
+    async def press(callback: Callback, sender: Sender, context: BotContext) -> None:
+        await _send_link(sender, context, callback.target, kind)
 
-async def _member_link(callback: Callback, sender: Sender, context: BotContext) -> None:
-    await _send_link(sender, context, callback.target, TeamLinkKind.MEMBER)
-
-
-async def _duty_link(callback: Callback, sender: Sender, context: BotContext) -> None:
-    await _send_link(sender, context, callback.target, TeamLinkKind.DUTY_CHAT)
+    return press
 
 
 async def _audit_first(callback: Callback, sender: Sender, context: BotContext) -> None:
@@ -499,9 +493,7 @@ async def _leave(callback: Callback, sender: Sender, context: BotContext) -> Non
 _PRESSES: Mapping[Action, Callable[[Callback, Sender, BotContext], Awaitable[None]]] = {
     Action.ACCEPT_TEAM: _answer_link,
     Action.DECLINE_TEAM: _answer_link,
-    Action.TEAM_COORDINATOR_LINK: _coordinator_link,
-    Action.TEAM_MEMBER_LINK: _member_link,
-    Action.TEAM_DUTY_LINK: _duty_link,
+    **{action: _link_press(kind) for kind, action in _LINK_BUTTONS.items()},
     Action.AUDIT: _audit_first,
     Action.AUDIT_OLDER: _audit_older,
     Action.LEAVE_TEAM: _leave,
@@ -518,10 +510,10 @@ def build() -> list[BaseHandler[Update, Any, Any]]:
     return [
         CommandHandler("start", open_team_link, filters=private & team_code, has_args=True),
         CommandHandler("start", open_team_link, filters=groups & duty_code, has_args=True),
-        CommandHandler("dutychat", duty_chat_link, filters=private),
+        CommandHandler("dutychat", _link_command(TeamLinkKind.DUTY_CHAT), filters=private),
         CommandHandler("newteam", new_team, filters=private),
-        CommandHandler("coordinator", coordinator_link, filters=private),
-        CommandHandler("enrol", enrol_link, filters=private),
+        CommandHandler("coordinator", _link_command(TeamLinkKind.COORDINATOR), filters=private),
+        CommandHandler("enrol", _link_command(TeamLinkKind.MEMBER), filters=private),
         CommandHandler("audit", audit, filters=private),
         CommandHandler("leaveteam", leave_team, filters=private),
         CallbackQueryHandler(press, pattern=f"^({'|'.join(a.value for a in TEAM_ACTIONS)}):"),

@@ -11,7 +11,7 @@ import pytest
 from bot.core.gated import Unlock
 from bot.core.outbox import OutboxKind
 from bot.core.people import Person
-from bot.core.teams import AuditEvent, TeamLinkKind
+from bot.core.teams import AuditEvent, Team, TeamLinkKind
 from bot.crypto import Sealer, new_key
 from bot.services.alerting import policy_of
 from bot.services.checkins import CheckinService
@@ -51,6 +51,17 @@ class Stack:
         async with self.database.snapshot() as tx:
             rows = await outbox_repository.for_person(tx, person.id)
         return [dict(m.payload) for m in rows if m.kind is OutboxKind.TEAM_NOTICE]
+
+    async def team(self, *members: Person) -> tuple[Person, Team]:
+        """Create a team with the admin as its coordinator and enrol ``members``."""
+        admin = await self.person(ADMIN, "Admin")
+        team = await self.teams.create_team(admin, "Team")
+        assert not isinstance(team, TeamProblem)
+        for member in members:
+            link = await self.teams.make_link(admin, team.id, TeamLinkKind.MEMBER)
+            assert not isinstance(link, TeamProblem)
+            await self.join(member, link.code)
+        return admin, team
 
     async def join(self, person: Person, code: str) -> Joined | TeamProblem | None:
         offer = await self.teams.open_link(code, person.telegram_user_id, person.telegram_user_id)
@@ -260,13 +271,8 @@ async def test_the_audit_trail_pages_newest_first_and_old_events_are_pruned(
 async def test_leaving_with_the_duress_pin_only_looks_done_and_the_team_keeps_watching(
     stack: Stack,
 ) -> None:
-    admin = await stack.person(ADMIN, "Admin")
     azat = await stack.person(300, "Azat")
-    team = await stack.teams.create_team(admin, "Team")
-    assert not isinstance(team, TeamProblem)
-    link = await stack.teams.make_link(admin, team.id, TeamLinkKind.MEMBER)
-    assert not isinstance(link, TeamProblem)
-    await stack.join(azat, link.code)
+    admin, team = await stack.team(azat)
     # The captor makes the activist leave: the phone sees it done, as for real.
     assert await stack.teams.leave(azat, team.id, Unlock.DURESS) == team
     assert await stack.teams.teams_of_member(azat) == []
@@ -379,13 +385,8 @@ async def test_only_a_current_coordinator_can_make_a_group_the_duty_chat(stack: 
 async def test_a_plan_changed_with_the_duress_pin_is_in_the_trail_as_what_it_was(
     stack: Stack,
 ) -> None:
-    admin = await stack.person(ADMIN, "Admin")
     azat = await stack.person(300, "Azat")
-    team = await stack.teams.create_team(admin, "Team")
-    assert not isinstance(team, TeamProblem)
-    link = await stack.teams.make_link(admin, team.id, TeamLinkKind.MEMBER)
-    assert not isinstance(link, TeamProblem)
-    await stack.join(azat, link.code)
+    admin, team = await stack.team(azat)
     await stack.checkins.set_interval(azat, timedelta(hours=12))
     await stack.checkins.set_interval(azat, timedelta(hours=48), Unlock.DURESS)
     trail = await stack.teams.audit(admin, team.id)

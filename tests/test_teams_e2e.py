@@ -59,6 +59,16 @@ async def _accept(bot: RunningBot, user: SimUser, code: str) -> tuple[str, str]:
     return offer["text"], str(edited.params["text"])
 
 
+async def _team_with_azat(bot: RunningBot, admin: SimUser) -> SimUser:
+    """Create the team "Memorial" and enrol Azat (on a 12 h plan) in it; return Azat."""
+    await say(admin, "/newteam Memorial")
+    azat = await activist_with_plan(bot)
+    await _accept(bot, azat, _code(await say(admin, "/enrol")))
+    joined = await admin.next_message(timeout=10)
+    assert joined["text"] == "👥 Azat joined the team Memorial."
+    return azat
+
+
 async def test_an_admin_builds_a_team_a_coordinator_enrols_an_activist_who_consents(
     world: World,
 ) -> None:
@@ -130,10 +140,7 @@ async def test_coordinators_follow_a_members_alert_by_state_alone_while_contacts
     world: World,
 ) -> None:
     bot, admin = world.bot, world.admin
-    await say(admin, "/newteam Memorial")
-    azat = await activist_with_plan(bot)
-    await _accept(bot, azat, _code(await say(admin, "/enrol")))
-    assert (await admin.next_message(timeout=10))["text"] == "👥 Azat joined the team Memorial."
+    azat = await _team_with_azat(bot, admin)
     dilbar = bot.fake.add_user(first_name="Dilbar")
     await add_contact(azat, dilbar)
     await say(azat, "Police at the door, Lenina 5")
@@ -174,10 +181,7 @@ async def test_coordinators_hear_when_a_members_contact_can_no_longer_be_reached
     world: World,
 ) -> None:
     bot, admin = world.bot, world.admin
-    await say(admin, "/newteam Memorial")
-    azat = await activist_with_plan(bot)
-    await _accept(bot, azat, _code(await say(admin, "/enrol")))
-    await admin.next_message(timeout=10)  # Azat joined
+    azat = await _team_with_azat(bot, admin)
     dilbar = bot.fake.add_user(first_name="Dilbar")
     await add_contact(azat, dilbar)
     dilbar.block_bot()
@@ -193,10 +197,7 @@ async def test_a_coordinator_makes_a_group_the_duty_chat_and_it_gets_members_ale
     world: World,
 ) -> None:
     bot, admin = world.bot, world.admin
-    await say(admin, "/newteam Memorial")
-    azat = await activist_with_plan(bot)
-    await _accept(bot, azat, _code(await say(admin, "/enrol")))
-    await admin.next_message(timeout=10)  # Azat joined
+    azat = await _team_with_azat(bot, admin)
     await say(azat, "Police at the door, Lenina 5")
     link = await say(admin, "/dutychat")
     match = re.search(r"\?startgroup=(td[A-Za-z0-9_-]{32})", link["text"])
@@ -237,10 +238,7 @@ async def test_a_coordinator_makes_a_group_the_duty_chat_and_it_gets_members_ale
 
 async def test_a_members_changes_to_their_protection_are_in_the_trail(world: World) -> None:
     bot, admin = world.bot, world.admin
-    await say(admin, "/newteam Memorial")
-    azat = await activist_with_plan(bot)
-    await _accept(bot, azat, _code(await say(admin, "/enrol")))
-    await admin.next_message(timeout=10)  # Azat joined
+    azat = await _team_with_azat(bot, admin)
     for command in ("/every 6h", "/at 09:00 21:00", "/tz Asia/Ashgabat", "/grace 1h"):
         await say(azat, command)
     await say(azat, "/remind off")
@@ -263,10 +261,7 @@ async def test_contacts_and_pins_changing_are_in_the_trail_and_no_pin_ever_is(
     world: World,
 ) -> None:
     bot, admin = world.bot, world.admin
-    await say(admin, "/newteam Memorial")
-    azat = await activist_with_plan(bot)
-    await _accept(bot, azat, _code(await say(admin, "/enrol")))
-    await admin.next_message(timeout=10)  # Azat joined
+    azat = await _team_with_azat(bot, admin)
     dilbar = bot.fake.add_user(first_name="Dilbar")
     await add_contact(azat, dilbar)
     await set_pins(azat, "4826", duress="9317")
