@@ -19,6 +19,7 @@ from bot.services.teams import Joined, LinkOffer, TeamProblem, TeamService
 from bot.settings import AlertSettings, CheckinSettings
 from storage import outbox as outbox_repository
 from storage import people as people_repository
+from storage import phone_views
 from storage import teams as team_repository
 from storage.database import Database
 from storage.migrations import apply_migrations
@@ -394,3 +395,23 @@ async def test_a_plan_changed_with_the_duress_pin_is_in_the_trail_as_what_it_was
     changes = [(e.detail.get("plan"), e.detail.get("under_duress")) for e in trail]
     assert ("every:43200", None) in changes
     assert ("every:172800", "yes") in changes
+
+
+async def test_a_duty_chat_set_after_leaving_under_duress_stays_unseen_on_the_phone(
+    stack: Stack,
+) -> None:
+    azat = await stack.person(300, "Azat")
+    admin, team = await stack.team(azat)
+    assert await stack.teams.leave(azat, team.id, Unlock.DURESS) is not None
+    offer = await _duty_offer(stack, admin, team.id, -500)
+    await stack.teams.answer_link(offer.link_id, admin, -500, accept=True, chat_title="Duty")
+    # The duty chat watches over Azat for real...
+    assert await _duty_rows(stack) == [(azat.id, -500, 2)]
+    # ...but the phone, shown the team left, hears nothing of it and does not list it.
+    assert [n for n in await stack.notices(azat) if n["event"] == "duty_chat_added"] == []
+    async with stack.database.snapshot() as tx:
+        view = await phone_views.load(tx, azat.id)
+        duty = await tx.fetch_one("SELECT id FROM contacts WHERE duty_of = ?", (team.id,))
+    assert view is not None
+    assert duty is not None
+    assert duty["id"] in view.hidden_contacts

@@ -305,15 +305,24 @@ class TeamService:
             team_id=team.id,
             now=now,
         )
-        if added:
-            await _tell(
-                tx,
-                member,
-                team,
-                "duty_chat_added",
-                now,
-                detail={"chat": team.duty_chat_name or "?", "tier": str(team.duty_tier)},
-            )
+        if not added:
+            return
+        view = await duress.view_of(tx, member.id)
+        if view is not None and team.id in view.hidden_teams:
+            # The phone was shown this team left under duress: the duty chat watches
+            # over the member, unseen there, and nothing about it reaches the phone.
+            contacts = await contact_repository.contacts_of(tx, member.id)
+            duty = {c.id for c in contacts if c.duty_of == team.id}
+            await duress.save_view(tx, replace(view, hidden_contacts=view.hidden_contacts | duty))
+            return
+        await _tell(
+            tx,
+            member,
+            team,
+            "duty_chat_added",
+            now,
+            detail={"chat": team.duty_chat_name or "?", "tier": str(team.duty_tier)},
+        )
 
     async def teams_of_member(self, person: Person) -> list[Team]:
         """Return the teams that look after ``person``, as their phone is to see them."""
