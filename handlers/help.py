@@ -36,26 +36,56 @@ COMMANDS: tuple[tuple[str, str], ...] = (
 )
 
 
+# Listed in /help only for those who may use them: a coordinator (and an admin, who
+# creates teams); everyone else never learns of them.
+TEAM_COMMANDS: tuple[tuple[str, str], ...] = (
+    ("coordinator", N_("A one-time link for another coordinator of your team")),
+    ("enrol", N_("A one-time link for an activist to join your team")),
+    ("dutychat", N_("Make a group your team's duty chat")),
+    ("audit", N_("What changed in your team, newest first")),
+)
+LEAVE_TEAM = ("leaveteam", N_("Leave a team that looks after you"))
+NEW_TEAM = ("newteam", N_("Create a team, e.g. /newteam Human Rights Centre"))
+
+
 def menu(tr: Translator) -> list[BotCommand]:
     """Return the command menu in one language."""
     return [BotCommand(name, tr(description)) for name, description in COMMANDS]
 
 
-def help_text(tr: Translator) -> str:
+def help_text(
+    tr: Translator, *, coordinator: bool = False, admin: bool = False, member: bool = False
+) -> str:
+    """Return /help: everyone's commands, then the team commands this person may use."""
     intro = tr(
         "I watch over you. Promise to check in on a schedule; if you miss a check-in, "
         "I prompt you, and when the grace time is over your contacts are alerted with "
         "your last messages and location. Anything you send me that is not a command "
         "is kept for them."
     )
-    lines = [f"/{name} — {tr(description)}" for name, description in COMMANDS]
-    return intro + "\n\n" + "\n".join(lines)
+    commands = list(COMMANDS)
+    if member:
+        commands.append(LEAVE_TEAM)
+    team = [*((NEW_TEAM,) if admin else ()), *(TEAM_COMMANDS if coordinator else ())]
+    text = intro + "\n\n" + "\n".join(f"/{name} — {tr(text)}" for name, text in commands)
+    if team:
+        text += "\n\n" + tr("For coordinators:") + "\n"
+        text += "\n".join(f"/{name} — {tr(description)}" for name, description in team)
+    return text
 
 
 async def show_help(update: Update, context: BotContext) -> None:
     sender = await identify(update, context)
-    if sender is not None:
-        await sender.message.reply_text(help_text(sender.tr))
+    if sender is None:
+        return
+    teams = context.services.teams
+    text = help_text(
+        sender.tr,
+        coordinator=bool(await teams.coordinated_by(sender.person)),
+        admin=teams.is_admin(sender.person),
+        member=bool(await teams.teams_of_member(sender.person)),
+    )
+    await sender.message.reply_text(text)
 
 
 def build() -> CommandHandler[BotContext, None]:

@@ -274,3 +274,20 @@ async def test_contacts_and_pins_changing_are_in_the_trail_and_no_pin_ever_is(
     ]
     for secret in ("4826", "9317"):
         assert secret not in trail["text"]
+
+
+async def test_help_lists_team_commands_only_to_those_who_may_use_them(world: World) -> None:
+    bot, admin = world.bot, world.admin
+    azat = await _team_with_azat(bot, admin)
+    stranger = bot.fake.add_user(first_name="Stranger")
+    admins_help = (await say(admin, "/help"))["text"]
+    assert "For coordinators:" in admins_help
+    for command in ("/newteam", "/coordinator", "/enrol", "/dutychat", "/audit"):
+        assert command in admins_help
+    members_help = (await say(azat, "/help"))["text"]
+    assert "/leaveteam" in members_help
+    strangers_help = (await say(stranger, "/help"))["text"]
+    for text in (members_help, strangers_help):
+        assert "For coordinators:" not in text
+        assert "/coordinator" not in text
+    assert "/leaveteam" not in strangers_help
