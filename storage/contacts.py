@@ -9,7 +9,7 @@ from datetime import datetime
 
 from bot.core.contacts import Contact, ContactStatus, Invite
 from bot.crypto import SealBrokenError
-from storage import outbox, sealing
+from storage import onetime, outbox, sealing
 from storage.database import Transaction, chunks, marks
 from storage.timestamps import from_db, to_db
 
@@ -87,37 +87,18 @@ async def invite_by_id(tx: Transaction, invite_id: int) -> Invite | None:
 
 
 async def mark_opened(tx: Transaction, invite_id: int, user_id: int, chat_id: int) -> bool:
-    """Bind the invitation to its first opener; ``True`` if it is bound to this one.
-
-    Only the first opener may answer it, in that chat: a link that leaked and was
-    opened later by someone else stays with the first.
-    """
-    # Compare-and-set: of two people opening at once, exactly one binds the link.
-    await tx.execute(
-        "UPDATE invites SET opened_by_user = ?, opened_in_chat = ? "
-        "WHERE id = ? AND opened_by_user IS NULL",
-        (user_id, chat_id, invite_id),
-    )
-    invite = await invite_by_id(tx, invite_id)
-    return invite is not None and invite.is_opened_by(user_id, chat_id)
+    """Bind the invitation to its first opener; ``True`` if it is bound to this one."""
+    return await onetime.bind_to_first_opener(tx, "invites", invite_id, user_id, chat_id)
 
 
 async def mark_contested(tx: Transaction, invite_id: int, now: datetime) -> bool:
     """Record that someone else opened a bound invitation; ``True`` only the first time."""
-    # Compare-and-set: the activist hears of it once, however many try.
-    changed = await tx.execute(
-        "UPDATE invites SET contested_at = ? WHERE id = ? AND contested_at IS NULL",
-        (to_db(now), invite_id),
-    )
-    return changed == 1
+    return await onetime.note_contested(tx, "invites", invite_id, now)
 
 
 async def mark_used(tx: Transaction, invite_id: int, now: datetime) -> bool:
     """Use the invitation once; ``False`` if it was already used (a double press)."""
-    changed = await tx.execute(
-        "UPDATE invites SET used_at = ? WHERE id = ? AND used_at IS NULL", (to_db(now), invite_id)
-    )
-    return changed == 1
+    return await onetime.use(tx, "invites", invite_id, now)
 
 
 async def upsert_contact(

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from bot.core.people import Person
 from bot.core.teams import AuditEntry, AuditEvent, Team, TeamDefaults, TeamLink, TeamLinkKind
 from bot.crypto import SealBrokenError
-from storage import sealing
+from storage import onetime, sealing
 from storage.database import Transaction, chunks, marks
 from storage.people import person_from
 from storage.timestamps import from_db, to_db
@@ -235,32 +235,17 @@ async def link_by_id(tx: Transaction, link_id: int) -> TeamLink | None:
 
 async def mark_link_opened(tx: Transaction, link_id: int, user_id: int, chat_id: int) -> bool:
     """Bind the link to its first opener; ``True`` if it is bound to this one."""
-    # Compare-and-set: of two people opening at once, exactly one binds the link.
-    await tx.execute(
-        "UPDATE team_invites SET opened_by_user = ?, opened_in_chat = ? "
-        "WHERE id = ? AND opened_by_user IS NULL",
-        (user_id, chat_id, link_id),
-    )
-    link = await link_by_id(tx, link_id)
-    return link is not None and link.is_opened_by(user_id, chat_id)
+    return await onetime.bind_to_first_opener(tx, "team_invites", link_id, user_id, chat_id)
 
 
 async def mark_link_contested(tx: Transaction, link_id: int, now: datetime) -> bool:
     """Record that someone else opened a bound link; ``True`` only the first time."""
-    changed = await tx.execute(
-        "UPDATE team_invites SET contested_at = ? WHERE id = ? AND contested_at IS NULL",
-        (to_db(now), link_id),
-    )
-    return changed == 1
+    return await onetime.note_contested(tx, "team_invites", link_id, now)
 
 
 async def mark_link_used(tx: Transaction, link_id: int, now: datetime) -> bool:
     """Use the link once; ``False`` if it was already used (a double press)."""
-    changed = await tx.execute(
-        "UPDATE team_invites SET used_at = ? WHERE id = ? AND used_at IS NULL",
-        (to_db(now), link_id),
-    )
-    return changed == 1
+    return await onetime.use(tx, "team_invites", link_id, now)
 
 
 async def record_event(
