@@ -14,6 +14,7 @@ from statements are ``sqlite3`` exceptions and roll the transaction back.
 from __future__ import annotations
 
 import asyncio
+import functools
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterable, Sequence, Sized
 from contextlib import asynccontextmanager
@@ -44,6 +45,19 @@ class _Cursor(Protocol):
 class _Connection(Protocol):
     async def execute(self, sql: str, params: Any = ...) -> Any: ...
 
+    async def executemany(self, sql: str, params: Any) -> Any: ...
+
+
+# Rows per deferred multi-row INSERT: well within SQLite's limit of 32,766 bound values.
+ROWS_PER_INSERT = 500
+
+
+@functools.lru_cache(maxsize=64)
+def _insert_rows(head: str, width: int, rows: int) -> str:
+    """Return ``head`` followed by ``rows`` groups of ``width`` "?" marks."""
+    group = "(" + ", ".join("?" for _ in range(width)) + ")"
+    return f"{head} VALUES {', '.join(group for _ in range(rows))}"
+
 
 # Values bound in one "IN (...)" list: well within SQLite's limit of 32,766.
 IN_LIST_SIZE = 500
@@ -69,6 +83,10 @@ class Transaction:
     def __init__(self, connection: _Connection, sealer: Sealer | None) -> None:
         self._connection = connection
         self._sealer = sealer
+        # The next free id of each table whose inserts take ids from reserve_ids.
+        self._next_ids: dict[str, int] = {}
+        # Rows given to insert_later, by (level, INSERT head).
+        self._later: dict[tuple[int, str], list[tuple[Any, ...]]] = {}
 
     @classmethod
     def direct(cls, connection: sqlite3.Connection, sealer: Sealer | None) -> Transaction:
@@ -104,14 +122,70 @@ class Transaction:
         await self.execute("SAVEPOINT part")
         try:
             yield
+            # Rows the part deferred belong to it: written now, or undone with it.
+            await self.flush()
         except BaseException:
+            # Everything deferred before the savepoint was written by its
+            # SAVEPOINT: what is still waiting belongs to the undone part.
+            self._later.clear()
             await self.execute("ROLLBACK TO part")
             await self.execute("RELEASE part")
             raise
         await self.execute("RELEASE part")
 
+    async def reserve_ids(self, table: str, count: int) -> int:
+        """Return the first of ``count`` new row ids of ``table``, the way SQLite would choose.
+
+        One past the largest id, remembered for the rest of this transaction: a
+        write transaction holds the only write lock, so no other connection can
+        take them. Every insert into ``table`` in this transaction must take its
+        ids from here (an undone savepoint merely leaves a gap).
+        """
+        first = self._next_ids.get(table)
+        if first is None:
+            row = await self.fetch_one(f"SELECT COALESCE(MAX(id), 0) + 1 FROM {table}")  # noqa: S608 -- table names come from the code, never from input
+            first = int(row[0]) if row is not None else 1
+        self._next_ids[table] = first + count
+        return first
+
+    def insert_later(self, head: str, rows: Sequence[tuple[Any, ...]], *, level: int) -> None:
+        """Queue ``rows`` for ``head`` (``INSERT INTO t (a, b)``), written with the next statement.
+
+        Rows queued together, even by many callers, go in a few multi-row
+        statements: a sweep queues thousands. Any other statement of this
+        transaction, and its end, writes them first, so reads see them; an
+        error in them surfaces there. Rows of a lower ``level`` are written
+        first: rows that others refer to (incidents before their messages).
+        """
+        self._later.setdefault((level, head), []).extend(rows)
+
+    async def flush(self) -> None:
+        """Write the rows of :meth:`insert_later`: lowest level first, each in order of arrival."""
+        later, self._later = self._later, {}
+        for (_, head), rows in sorted(later.items(), key=lambda item: item[0][0]):
+            width = len(rows[0])
+            for start in range(0, len(rows), ROWS_PER_INSERT):
+                chunk = rows[start : start + ROWS_PER_INSERT]
+                cursor = await self._connection.execute(
+                    _insert_rows(head, width, len(chunk)),
+                    [value for row in chunk for value in row],
+                )
+                await cursor.close()
+
+    async def execute_many(self, sql: str, params: Iterable[Params]) -> int:
+        """Run one statement once per set of ``params``; return the rows changed in all."""
+        if self._later:
+            await self.flush()
+        cursor = await self._connection.executemany(sql, params)
+        try:
+            return int(cursor.rowcount)
+        finally:
+            await cursor.close()
+
     async def execute(self, sql: str, params: Params = ()) -> int:
         """Run one statement and return the number of rows it changed."""
+        if self._later:
+            await self.flush()
         cursor = await self._connection.execute(sql, params)
         try:
             return int(cursor.rowcount)
@@ -120,6 +194,8 @@ class Transaction:
 
     async def insert(self, sql: str, params: Params = ()) -> int:
         """Run one ``INSERT`` and return the new row's id."""
+        if self._later:
+            await self.flush()
         cursor = await self._connection.execute(sql, params)
         try:
             if cursor.lastrowid is None:
@@ -130,6 +206,8 @@ class Transaction:
 
     async def fetch_one(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
         """Return the first row of a query, or ``None``."""
+        if self._later:
+            await self.flush()
         cursor = await self._connection.execute(sql, params)
         try:
             row: sqlite3.Row | None = await cursor.fetchone()
@@ -139,6 +217,8 @@ class Transaction:
 
     async def fetch_all(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
         """Return every row of a query."""
+        if self._later:
+            await self.flush()
         cursor = await self._connection.execute(sql, params)
         try:
             return list(await cursor.fetchall())
@@ -173,6 +253,9 @@ class _DirectConnection:
 
     async def execute(self, sql: str, params: Any = ()) -> _DirectCursor:
         return _DirectCursor(self._connection.execute(sql, params))
+
+    async def executemany(self, sql: str, params: Any) -> _DirectCursor:
+        return _DirectCursor(self._connection.executemany(sql, params))
 
 
 def _finish(work: Coroutine[Any, Any, T]) -> T:
@@ -246,11 +329,15 @@ class Database:
             # then writes cannot fail halfway with SQLITE_BUSY.
             await self._connection.execute("BEGIN IMMEDIATE")
             try:
-                yield Transaction(self._connection, self._sealer)
+                tx = Transaction(self._connection, self._sealer)
+                yield tx
+                await tx.flush()
+                await self._connection.execute("COMMIT")
             except BaseException:
-                await self._connection.execute("ROLLBACK")
+                # A failed COMMIT (a full disk, say) may or may not have ended it.
+                if self._connection.in_transaction:
+                    await self._connection.execute("ROLLBACK")
                 raise
-            await self._connection.execute("COMMIT")
 
     @asynccontextmanager
     async def snapshot(self) -> AsyncIterator[Transaction]:
@@ -288,11 +375,15 @@ class Database:
         connection = self._connection._conn
         connection.execute("BEGIN IMMEDIATE" if write else "BEGIN DEFERRED")
         try:
-            result = _finish(work(Transaction.direct(connection, self._sealer)))
+            tx = Transaction.direct(connection, self._sealer)
+            result = _finish(work(tx))
+            _finish(tx.flush())
+            connection.execute("COMMIT" if write else "ROLLBACK")
         except BaseException:
-            connection.execute("ROLLBACK")
+            # A failed COMMIT (a full disk, say) may or may not have ended it.
+            if connection.in_transaction:
+                connection.execute("ROLLBACK")
             raise
-        connection.execute("COMMIT" if write else "ROLLBACK")
         return result
 
     async def close(self) -> None:

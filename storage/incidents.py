@@ -38,22 +38,37 @@ def _incident(row: sqlite3.Row) -> Incident:
     )
 
 
+_OPEN = (
+    "INSERT INTO incidents (id, person_id, reason, due_at, opened_at, offline_since, "
+    "wrong_pins, escalated_at, wake_at)"
+)
+
+
 async def open_incident(tx: Transaction, incident: Incident, wake_at: datetime | None) -> int:
-    """Record a new alert (``incident``, whose id is not yet known) and return its id."""
-    return await tx.insert(
-        "INSERT INTO incidents (person_id, reason, due_at, opened_at, offline_since, wrong_pins, "
-        "escalated_at, wake_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        (
-            incident.person_id,
-            incident.reason.value,
-            to_db(incident.due_at),
-            to_db(incident.opened_at),
-            _db(incident.offline_since),
-            incident.wrong_pins,
-            _db(incident.escalated_at),
-            _db(wake_at),
-        ),
+    """Record a new alert (``incident``, whose id is not yet known) and return its id.
+
+    The row is written with the transaction's next statement (see
+    :meth:`Transaction.insert_later`): a sweep opens thousands together.
+    """
+    incident_id = await tx.reserve_ids("incidents", 1)
+    tx.insert_later(
+        _OPEN,
+        [
+            (
+                incident_id,
+                incident.person_id,
+                incident.reason.value,
+                to_db(incident.due_at),
+                to_db(incident.opened_at),
+                _db(incident.offline_since),
+                incident.wrong_pins,
+                _db(incident.escalated_at),
+                _db(wake_at),
+            )
+        ],
+        level=0,
     )
+    return incident_id
 
 
 async def load(tx: Transaction, incident_id: int) -> Incident | None:

@@ -62,13 +62,10 @@ class NewMessage:
     after_previous: bool = False
 
 
-_COLUMNS = (
-    "id, person_id, incident_id, contact_id, drill_id, after_id, chat_id, kind, priority, "
-    "payload, created_at, next_attempt_at"
+_INSERT = (
+    "INSERT INTO outbox (id, person_id, incident_id, contact_id, drill_id, after_id, chat_id, "
+    "kind, priority, payload, created_at, next_attempt_at)"
 )
-_ROW = "(" + ", ".join("?" for _ in _COLUMNS.split(", ")) + ")"
-# Rows per INSERT: well within SQLite's limit of 32,766 bound values.
-_ROWS_PER_INSERT = 500
 
 
 def _json(payload: Mapping[str, str | None]) -> str:
@@ -85,26 +82,19 @@ def _numbers_json(items: tuple[tuple[str, str | None], ...]) -> str:
     return json.dumps(dict(items), sort_keys=True)
 
 
-@functools.lru_cache(maxsize=32)
-def _insert(rows: int) -> str:
-    """Return the INSERT of ``rows`` rows (built once per size: a sweep repeats a few sizes)."""
-    return f"INSERT INTO outbox ({_COLUMNS}) VALUES {', '.join(_ROW for _ in range(rows))}"  # noqa: S608 -- only column names and "?" marks are interpolated
-
-
 async def add_many(tx: Transaction, messages: Sequence[NewMessage], now: datetime) -> list[int]:
-    """Queue ``messages``, ready to send at ``now``, in as few statements as can be; return ids.
+    """Queue ``messages``, ready to send at ``now``; return their ids.
 
     Each payload is sealed bound to its row's id and chat, so it cannot be moved
-    to another row. The ids are chosen here, the way SQLite would choose them
-    (one past the largest): the write transaction holds the only write lock, so
-    no other row can take them before the insert.
+    to another row; the ids are reserved first (:meth:`Transaction.reserve_ids`).
+    The rows are written with the transaction's next statement, together with
+    any queued meanwhile (:meth:`Transaction.insert_later`).
     """
     if not messages:
         return []
     if messages[0].after_previous:
         raise ValueError("the first message has no previous one to follow")
-    top = await tx.fetch_one("SELECT COALESCE(MAX(id), 0) FROM outbox")
-    first_id = int(top[0]) + 1 if top is not None else 1
+    first_id = await tx.reserve_ids("outbox", len(messages))
     moment = to_db(now)
     rows: list[tuple[object, ...]] = []
     for row_id, message in enumerate(messages, start=first_id):
@@ -128,9 +118,7 @@ async def add_many(tx: Transaction, messages: Sequence[NewMessage], now: datetim
                 moment,
             )
         )
-    for start in range(0, len(rows), _ROWS_PER_INSERT):
-        chunk = rows[start : start + _ROWS_PER_INSERT]
-        await tx.execute(_insert(len(chunk)), [value for row in chunk for value in row])
+    tx.insert_later(_INSERT, rows, level=1)
     return list(range(first_id, first_id + len(rows)))
 
 

@@ -123,6 +123,29 @@ async def save(tx: Transaction, watch: Watch) -> Watch | None:
     return replace(watch, version=watch.version + 1) if changed == 1 else None
 
 
+async def save_all(tx: Transaction, watches: Sequence[Watch]) -> set[int]:
+    """Write each of ``watches`` that nobody changed since it was read; return whose were.
+
+    :func:`save` for many at once (compare-and-set each): the others lost a
+    race and must be read and decided anew.
+    """
+    stored: dict[int, int] = {}
+    for chunk in chunks([watch.person_id for watch in watches]):
+        rows = await tx.fetch_all(
+            f"SELECT person_id, version FROM watches WHERE person_id IN ({marks(chunk)})",  # noqa: S608 -- only "?" marks are interpolated
+            chunk,
+        )
+        stored.update((int(row[0]), int(row[1])) for row in rows)
+    current = [watch for watch in watches if stored.get(watch.person_id) == watch.version]
+    changed = await tx.execute_many(
+        _SAVE, [(*values_of(watch), watch.person_id, watch.version) for watch in current]
+    )
+    if changed != len(current):
+        # Nothing else writes inside this transaction: the same watch given twice.
+        raise ValueError("a watch was given twice, or changed inside its own transaction")
+    return {watch.person_id for watch in current}
+
+
 async def due(tx: Transaction, now: datetime, limit: int) -> list[int]:
     """Return the ids of people whose watch must be looked at by ``now``, most overdue first."""
     rows = await tx.fetch_all(

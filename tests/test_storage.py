@@ -3,7 +3,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -399,3 +399,155 @@ async def test_has_open_sees_only_open_incidents_of_the_reasons_asked(database: 
         assert not await incident_repository.has_open(
             tx, person_id, [AlertReason.DURESS, AlertReason.SOS]
         )
+
+
+async def _family(database: Database) -> None:
+    async with database.transaction() as tx:
+        await tx.execute("CREATE TABLE parent (id INTEGER PRIMARY KEY, name TEXT)")
+        await tx.execute(
+            "CREATE TABLE child (id INTEGER PRIMARY KEY, "
+            "parent_id INTEGER NOT NULL REFERENCES parent (id))"
+        )
+
+
+async def _ids(database: Database, table: str) -> list[int]:
+    async with database.snapshot() as tx:
+        rows = await tx.fetch_all(f"SELECT id FROM {table} ORDER BY id")  # noqa: S608 -- test tables
+    return [int(row[0]) for row in rows]
+
+
+_PARENT = "INSERT INTO parent (id, name)"
+_CHILD = "INSERT INTO child (id, parent_id)"
+
+
+async def _run(
+    database: Database, work: Callable[[Transaction], Awaitable[None]], inline: bool
+) -> None:
+    """Run ``work`` in one transaction, on the database thread or through the event loop."""
+    if inline:
+        await database.inline(work)
+        return
+    async with database.transaction() as tx:
+        await work(tx)
+
+
+async def _in_part(tx: Transaction, work: Callable[[], Awaitable[None]]) -> None:
+    async with tx.savepoint():
+        await work()
+
+
+async def test_rows_inserted_later_are_there_for_the_next_read_and_at_the_commit(
+    database: Database,
+) -> None:
+    await _family(database)
+    async with database.transaction() as tx:
+        # More than one multi-row statement holds.
+        tx.insert_later(_PARENT, [(n, f"p{n}") for n in range(1, 1201)], level=0)
+        row = await tx.fetch_one("SELECT count(*), max(name) FROM parent")
+        assert row is not None
+        assert (row[0], row[1]) == (1200, "p999")
+        tx.insert_later(_PARENT, [(1201, "last")], level=0)
+    assert await _ids(database, "parent") == list(range(1, 1202))
+
+
+async def test_rows_others_refer_to_are_written_first_whatever_order_they_came_in(
+    database: Database,
+) -> None:
+    await _family(database)
+
+    async def work(tx: Transaction) -> None:
+        tx.insert_later(_CHILD, [(1, 7)], level=1)
+        tx.insert_later(_PARENT, [(7, "p")], level=0)
+        tx.insert_later(_CHILD, [(2, 7)], level=1)
+
+    await database.inline(work)
+    assert await _ids(database, "child") == [1, 2]
+
+
+async def test_a_failed_part_takes_its_later_rows_with_it_and_a_kept_part_keeps_them(
+    database: Database,
+) -> None:
+    await _family(database)
+    async with database.transaction() as tx:
+        tx.insert_later(_PARENT, [(1, "before")], level=0)
+
+        async def failing() -> None:
+            tx.insert_later(_PARENT, [(2, "undone")], level=0)
+            raise RuntimeError("this part fails")
+
+        with pytest.raises(RuntimeError):
+            await _in_part(tx, failing)
+        async with tx.savepoint():
+            tx.insert_later(_PARENT, [(3, "kept")], level=0)
+        tx.insert_later(_PARENT, [(4, "after")], level=0)
+    assert await _ids(database, "parent") == [1, 3, 4]
+
+
+async def test_a_part_whose_later_rows_break_a_rule_is_undone_as_a_whole(
+    database: Database,
+) -> None:
+    await _family(database)
+    async with database.transaction() as tx:
+
+        async def breaking() -> None:
+            tx.insert_later(_PARENT, [(1, "p")], level=0)
+            tx.insert_later(_CHILD, [(1, 99)], level=1)  # no parent 99
+
+        with pytest.raises(sqlite3.IntegrityError):
+            await _in_part(tx, breaking)
+        tx.insert_later(_PARENT, [(2, "kept")], level=0)
+    assert await _ids(database, "parent") == [2]
+    assert await _ids(database, "child") == []
+
+
+@pytest.mark.parametrize("inline", [False, True])
+async def test_later_rows_that_break_a_rule_fail_the_transaction_and_leave_nothing(
+    database: Database, inline: bool
+) -> None:
+    await _family(database)
+
+    async def work(tx: Transaction) -> None:
+        tx.insert_later(_PARENT, [(1, "p")], level=0)
+        tx.insert_later(_CHILD, [(1, 99)], level=1)  # no parent 99
+
+    with pytest.raises(sqlite3.IntegrityError):
+        await _run(database, work, inline)
+    assert await _ids(database, "parent") == []
+    async with database.transaction() as tx:
+        tx.insert_later(_PARENT, [(2, "next")], level=0)
+    assert await _ids(database, "parent") == [2]
+
+
+@pytest.mark.parametrize("inline", [False, True])
+async def test_a_commit_that_fails_ends_the_transaction_and_the_next_one_proceeds(
+    database: Database, inline: bool
+) -> None:
+    await _family(database)
+
+    async def work(tx: Transaction) -> None:
+        # Checked at COMMIT only, which then fails and leaves the transaction open.
+        await tx.execute("PRAGMA defer_foreign_keys = ON")
+        await tx.execute("INSERT INTO child (id, parent_id) VALUES (1, 99)")
+
+    with pytest.raises(sqlite3.IntegrityError):
+        await _run(database, work, inline)
+    async with database.transaction() as tx:
+        await tx.execute("INSERT INTO parent (id, name) VALUES (5, 'next')")
+    assert await _ids(database, "parent") == [5]
+    assert await _ids(database, "child") == []
+
+
+async def test_reserved_ids_follow_the_largest_and_never_repeat_within_a_transaction(
+    database: Database,
+) -> None:
+    await _family(database)
+    async with database.transaction() as tx:
+        await tx.execute("INSERT INTO parent (id, name) VALUES (41, 'there')")
+        first = await tx.reserve_ids("parent", 3)
+        second = await tx.reserve_ids("parent", 1)
+        tx.insert_later(
+            _PARENT, [(n, "new") for n in (first, first + 1, first + 2, second)], level=0
+        )
+    assert (first, second) == (42, 45)
+    async with database.transaction() as tx:
+        assert await tx.reserve_ids("parent", 1) == 46

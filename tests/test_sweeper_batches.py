@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -44,9 +45,9 @@ class Stack:
         self.checkins = CheckinService(database, clock, CheckinSettings(), POLICY)
         self.sweeper = Sweeper(database, clock, POLICY)
 
-    async def activists(self, count: int) -> list[Person]:
+    async def activists(self, count: int, *, first: int = 0) -> list[Person]:
         found = []
-        for n in range(count):
+        for n in range(first, first + count):
             person = await self.people.meet(1001 + n, "en")
             assert isinstance(await self.checkins.set_interval(person, 12 * H), Outcome)
             found.append(person)
@@ -94,7 +95,7 @@ async def test_a_watch_whose_effects_raise_is_skipped_and_the_rest_of_its_batch_
     failing = True
 
     async def record_effects(tx: Any, person: Person, *args: Any, **kwargs: Any) -> int:
-        # The rows are queued, then the watch fails: its savepoint must undo them.
+        # The rows are queued, then the watch fails: they must be undone with it.
         queued = await real(tx, person, *args, **kwargs)
         if person.id == broken.id and failing:
             raise RuntimeError("a watch that cannot be advanced")
@@ -111,6 +112,33 @@ async def test_a_watch_whose_effects_raise_is_skipped_and_the_rest_of_its_batch_
     assert await stack.sweeper.sweep() == 1
     assert [await stack.incidents(p) for p in (first, broken, last)] == [1, 1, 1]
     assert await stack.state_of(broken) is WatchState.OVERDUE
+
+
+async def test_a_watch_that_failed_goes_alone_and_never_again_undoes_a_batch(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    (broken,) = await stack.activists(1)
+    real = sweeper_module.record_effects
+
+    async def record_effects(tx: Any, person: Person, *args: Any, **kwargs: Any) -> int:
+        if person.id == broken.id:
+            raise RuntimeError("a watch that cannot be advanced")
+        return await real(tx, person, *args, **kwargs)
+
+    monkeypatch.setattr(sweeper_module, "record_effects", record_effects)
+    stack.clock.set(MISSED)
+    others = await stack.activists(2, first=1)
+    with caplog.at_level(logging.ERROR, logger=sweeper_module.__name__):
+        assert await stack.sweeper.sweep() == 0
+    # Alone in its batch the first time: tried, failed, logged once.
+    assert [r.message for r in caplog.records] == [f"cannot advance watch {broken.id}; skipping it"]
+    caplog.clear()
+    stack.clock.set(MISSED + 13 * H)
+    with caplog.at_level(logging.ERROR, logger=sweeper_module.__name__):
+        assert await stack.sweeper.sweep() == 2
+    # Due with the others, it went alone: their batch committed at once.
+    assert caplog.records == []
+    assert [await stack.incidents(p) for p in (broken, *others)] == [0, 1, 1]
 
 
 async def test_a_check_in_between_read_and_write_leaves_its_watch_and_commits_the_rest(

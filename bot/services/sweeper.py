@@ -48,7 +48,6 @@ class _Written:
 
     saved: list[int] = field(default_factory=list)
     lost: list[int] = field(default_factory=list)
-    failed: list[tuple[int, Exception]] = field(default_factory=list)
     queued: int = 0
 
 
@@ -141,14 +140,25 @@ class Sweeper:
                 steps.append((entry, tick(entry.watch, now)))
             except Exception as error:  # one broken watch must not stop the rest
                 self._skip("watch", entry.watch.person_id, error)
-        if not steps:
-            return 0
-        try:
-            return await self._write(steps, now)
-        except Exception:
-            # The batch as a whole failed (its commit, say): write each watch in a
-            # transaction of its own, so one poisoned watch cannot hold back the rest.
-            logger.exception("a batch of %d watches failed; writing them one by one", len(steps))
+        # A watch that failed before goes alone, so that it fails alone.
+        alone = [step for step in steps if ("watch", step[0].watch.person_id) in self._broken]
+        together = [
+            step for step in steps if ("watch", step[0].watch.person_id) not in self._broken
+        ]
+        advanced = await self._one_by_one(alone, now)
+        if len(together) > 1:
+            try:
+                return advanced + await self._write(together, now)
+            except Exception:
+                # Something in the batch failed (one poisoned watch, or the
+                # commit): write each watch in a transaction of its own, so that
+                # it cannot hold back the rest.
+                logger.exception(
+                    "a batch of %d watches failed; writing them one by one", len(together)
+                )
+        return advanced + await self._one_by_one(together, now)
+
+    async def _one_by_one(self, steps: list[tuple[DueWatch, Transition]], now: datetime) -> int:
         advanced = 0
         for step in steps:
             try:
@@ -160,8 +170,9 @@ class Sweeper:
     async def _write(self, steps: list[tuple[DueWatch, Transition]], now: datetime) -> int:
         """Save each watch and queue its effects, all in one transaction; return how many.
 
-        The whole batch runs on the database thread in one trip (dozens of
-        statements per alerting watch); what it found is dealt with here after.
+        The whole batch runs on the database thread in one trip, and its rows go
+        out in a few multi-row statements at the end. Any error undoes the whole
+        batch (the caller then writes the watches one by one).
         """
 
         async def write(tx: Transaction) -> _Written:
@@ -171,6 +182,9 @@ class Sweeper:
             pretending = await watch_repository.pretending_among(
                 tx, [entry.watch.person_id for entry, _ in steps]
             )
+            # Compare-and-set, all at once: a check-in may have landed since a
+            # watch was read. Then its transition is stale; the next tick decides anew.
+            saved = await watch_repository.save_all(tx, [t.watch for _, t in steps])
             # Whoever opens an alert now: their contacts and attachments, read
             # for the whole batch at once (nothing below changes them).
             known = await alerting.read_ahead(
@@ -178,68 +192,38 @@ class Sweeper:
                 [
                     entry.watch.person_id
                     for entry, transition in steps
-                    if any(isinstance(e, RaiseAlert) for e in transition.effects)
+                    if entry.watch.person_id in saved
+                    and any(isinstance(e, RaiseAlert) for e in transition.effects)
                 ],
                 now,
             )
             for entry, transition in steps:
                 person_id = entry.watch.person_id
-                try:
-                    # A savepoint per watch: if its effects raise, only its rows are undone.
-                    async with tx.savepoint():
-                        written.queued += await self._record(
-                            tx,
-                            entry,
-                            transition,
-                            now,
-                            is_pretending=person_id in pretending,
-                            known=known,
-                        )
-                except _LostRaceError:
+                if person_id not in saved:
                     written.lost.append(person_id)
-                except Exception as error:  # one broken watch must not stop the rest
-                    written.failed.append((person_id, error))
-                else:
-                    written.saved.append(person_id)
+                    continue
+                written.queued += await record_effects(
+                    tx,
+                    entry.person,
+                    transition.effects,
+                    now,
+                    self._policy,
+                    self._offline_for(transition.effects),
+                    # During a duress episode the phone hears only what its pretence calls for.
+                    to_phone=person_id not in pretending,
+                    known=known,
+                )
+                written.saved.append(person_id)
             return written
 
         written = await self._database.inline(write)
         for person_id in written.lost:
             logger.info("the watch of person %s changed meanwhile; next tick retries", person_id)
-        for person_id, error in written.failed:
-            self._skip("watch", person_id, error)
         for person_id in written.saved:
             self._broken.discard(("watch", person_id))
         if written.queued:
             self._on_queued()
         return len(written.saved)
-
-    async def _record(
-        self,
-        tx: Transaction,
-        entry: DueWatch,
-        transition: Transition,
-        now: datetime,
-        *,
-        is_pretending: bool,
-        known: alerting.ReadAhead,
-    ) -> int:
-        """Save one advanced watch and queue what its transition calls for."""
-        # Compare-and-set: a check-in may have landed since the watch was
-        # read. Then this transition is stale; the next tick decides anew.
-        if await watch_repository.save(tx, transition.watch) is None:
-            raise _LostRaceError
-        return await record_effects(
-            tx,
-            entry.person,
-            transition.effects,
-            now,
-            self._policy,
-            self._offline_for(transition.effects),
-            # During a duress episode the phone hears only what its pretence calls for.
-            to_phone=not is_pretending,
-            known=known,
-        )
 
     async def _sweep_each(
         self,
