@@ -177,6 +177,39 @@ async def test_one_sweep_advances_more_due_watches_than_one_batch(
     assert await stack.sweeper.sweep() == 0
 
 
+async def test_deadlines_passing_during_a_sweep_are_taken_by_it_for_a_while(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sweeper_module, "BATCH", 1)
+    # Each is alerted 12 h and a 30 min grace after arming: at ALERT, 3 s and 30 s later.
+    alert = T0 + 12 * H + CheckinSettings().default_grace
+    (early,) = await stack.activists(1)
+    stack.clock.set(T0 + timedelta(seconds=3))
+    (soon,) = await stack.activists(1, first=1)
+    stack.clock.set(T0 + timedelta(seconds=30))
+    (late,) = await stack.activists(1, first=2)
+    # Their grace has begun: the prompts are out of the way.
+    stack.clock.set(alert - timedelta(seconds=1))
+    assert await stack.sweeper.sweep() == 3
+    load_batch: Callable[..., Awaitable[Any]] = stack.sweeper._load_batch
+
+    async def load_while_time_passes(*args: Any) -> Any:
+        page = await load_batch(*args)
+        # Each batch takes the sweep 4 seconds.
+        stack.clock.set(stack.clock.now() + timedelta(seconds=4))
+        return page
+
+    monkeypatch.setattr(stack.sweeper, "_load_batch", load_while_time_passes)
+    stack.clock.set(alert)
+    # The first deadline starts it; the one 3 s later is taken on the way; the
+    # one 30 s later is past what one sweep follows, and waits for the next.
+    assert await stack.sweeper.sweep() == 2
+    assert [await stack.incidents(p) for p in (early, soon, late)] == [1, 1, 0]
+    stack.clock.set(alert + timedelta(seconds=30))
+    assert await stack.sweeper.sweep() == 1
+    assert await stack.incidents(late) == 1
+
+
 async def test_a_broken_row_in_an_early_batch_does_not_stop_later_batches(
     stack: Stack, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -12,7 +12,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.clock import Clock
 from bot.core.incidents import AlertPolicy
@@ -32,6 +32,10 @@ logger = logging.getLogger(__name__)
 # enough that a check-in waiting for the database lock waits briefly.
 BATCH = 200
 
+
+# How long one sweep goes on taking the deadlines that pass while it runs: long
+# enough for any crowd, short enough that escalations are never held back long.
+FOLLOW_FOR = timedelta(seconds=10)
 
 # A sweep this large, or this slow, is logged.
 LOG_CROWD = 100
@@ -102,8 +106,7 @@ class Sweeper:
         return advanced
 
     async def _sweep_all(self) -> int:
-        now = self._clock.now()
-        advanced = await self._sweep_watches(now)
+        advanced, now = await self._sweep_watches(self._clock.now())
         advanced += await self._sweep_each("view", phone_views.due, self._advance_view, now)
         advanced += await self._sweep_each("incident", incident_repository.due, self._escalate, now)
         async with self._database.transaction() as tx:
@@ -112,16 +115,25 @@ class Sweeper:
         self.swept_at = now
         return advanced
 
-    async def _sweep_watches(self, now: datetime) -> int:
-        """Advance due watches a batch at a time, most overdue first, until none is left."""
+    async def _sweep_watches(self, now: datetime) -> tuple[int, datetime]:
+        """Advance due watches a batch at a time, most overdue first, until none is left.
+
+        Deadlines that pass meanwhile are taken too, for up to ``FOLLOW_FOR``: a
+        crowd coming due over a second goes out in one sweep instead of waiting
+        for the next tick. Return how many were advanced, and the moment by
+        which every due watch was.
+        """
         advanced = 0
         after = watch_repository.START
+        until = now + FOLLOW_FOR
         while True:
             page = await self._load_batch(now, after)
             if not page.entries:
-                return advanced
+                return advanced, now
             after = page.last
             advanced += await self._advance_batch(page.entries, now)
+            # Never backwards, should the wall clock be set back meanwhile.
+            now = max(now, min(self._clock.now(), until))
 
     async def _load_batch(self, now: datetime, after: watch_repository.Cursor) -> DuePage:
         async def load(tx: Transaction) -> DuePage:
