@@ -42,6 +42,7 @@ from bot.services.teams import TeamService
 from bot.settings import Settings
 from bot.tracking import SentHook, TrackingBot
 from bot.updates import ChatOrder
+from handlers.dashboards import keep_dashboards
 from handlers.flood import is_urgent
 from handlers.help import menu
 from storage.database import Database
@@ -250,6 +251,15 @@ def _schedule_sweeps(application: BotApplication, settings: Settings) -> None:
         interval=settings.scheduler.tick,
         first=settings.scheduler.tick,
         name="tracking",
+        job_kwargs={"max_instances": 1, "coalesce": True},
+    )
+    application.job_queue.run_repeating(
+        # Every tick; each dashboard is edited at most every 5 s, so a change
+        # shows within about 6 s.
+        keep_dashboards,
+        interval=settings.scheduler.tick,
+        first=settings.scheduler.tick,
+        name="dashboards",
         job_kwargs={"max_instances": 1, "coalesce": True},
     )
     application.job_queue.run_repeating(

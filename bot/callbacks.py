@@ -31,6 +31,9 @@ class Action(StrEnum):
     AUDIT = "au"
     AUDIT_OLDER = "ao"
     LEAVE_TEAM = "lt"
+    # The dashboard (team) and a member's card (team, member).
+    DASHBOARD = "db"
+    MEMBER_CARD = "mc"
 
 
 # The buttons handled by handlers.teams; the rest by handlers.buttons.
@@ -44,24 +47,29 @@ TEAM_ACTIONS = frozenset(
         Action.AUDIT,
         Action.AUDIT_OLDER,
         Action.LEAVE_TEAM,
+        Action.DASHBOARD,
+        Action.MEMBER_CARD,
     }
 )
 
 
-_FORMAT = re.compile(r"^(" + "|".join(a.value for a in Action) + r"):([1-9][0-9]{0,11})$")
+_ID = r"([1-9][0-9]{0,11})"
+_FORMAT = re.compile(r"^(" + "|".join(a.value for a in Action) + r"):" + _ID + f"(?::{_ID})?$")
 
 
 @dataclass(frozen=True)
 class Callback:
     action: Action
     target: int
+    # A second row id, for buttons about a pair (a team and one of its members).
+    extra: int | None = None
 
 
-def encode(action: Action, target: int) -> str:
-    """Return the callback data for pressing ``action`` on row ``target``."""
-    if target <= 0:
+def encode(action: Action, target: int, extra: int | None = None) -> str:
+    """Return the callback data for pressing ``action`` on row ``target`` (and ``extra``)."""
+    if target <= 0 or (extra is not None and extra <= 0):
         raise ValueError("callback targets are row ids, always positive")
-    return f"{action.value}:{target}"
+    return f"{action.value}:{target}" if extra is None else f"{action.value}:{target}:{extra}"
 
 
 def decode(data: str | None) -> Callback | None:
@@ -71,4 +79,7 @@ def decode(data: str | None) -> Callback | None:
     match = _FORMAT.match(data)
     if match is None:
         return None
-    return Callback(Action(match.group(1)), int(match.group(2)))
+    extra = match.group(3)
+    return Callback(
+        Action(match.group(1)), int(match.group(2)), None if extra is None else int(extra)
+    )

@@ -39,6 +39,7 @@ COMMANDS: tuple[tuple[str, str], ...] = (
 # Listed in /help only for those who may use them: a coordinator (and an admin, who
 # creates teams); everyone else never learns of them.
 TEAM_COMMANDS: tuple[tuple[str, str], ...] = (
+    ("team", N_("Your team at a glance, kept up to date")),
     ("coordinator", N_("A one-time link for another coordinator of your team")),
     ("enrol", N_("A one-time link for an activist to join your team")),
     ("dutychat", N_("Make a group your team's duty chat")),

@@ -1,4 +1,4 @@
-"""Teams: ``/newteam``, ``/coordinator``, ``/enrol``, ``/audit``, ``/leaveteam``, team links.
+"""Teams: ``/newteam``, ``/coordinator``, ``/enrol``, ``/team``, ``/audit``, ``/leaveteam``, links.
 
 Anyone without the right (a stranger, a contact, a removed coordinator, a member
 asking for coordinators' things) gets one answer, "not available", and learns
@@ -26,6 +26,7 @@ from bot.i18n import Translator
 from bot.languages import guess_language
 from bot.notices import reason_of
 from bot.services.teams import AUDIT_PAGE, Joined, TeamInvitation, TeamProblem
+from handlers.dashboards import send_dashboard, show_card, show_dashboard
 from handlers.gate import run_gated
 from handlers.sender import Sender, identify
 
@@ -226,6 +227,16 @@ async def open_team_link(update: Update, context: BotContext) -> None:
         ]
     )
     await sender.message.reply_text(text, reply_markup=buttons)
+
+
+async def team(update: Update, context: BotContext) -> None:
+    """``/team``: the team at a glance, kept up to date in place."""
+    sender = await identify(update, context)
+    if sender is None:
+        return
+    chosen = await _choose_team(sender, context, Action.DASHBOARD)
+    if chosen is not None:
+        await send_dashboard(sender, context, chosen.id)
 
 
 async def audit(update: Update, context: BotContext) -> None:
@@ -497,6 +508,8 @@ _PRESSES: Mapping[Action, Callable[[Callback, Sender, BotContext], Awaitable[Non
     Action.AUDIT: _audit_first,
     Action.AUDIT_OLDER: _audit_older,
     Action.LEAVE_TEAM: _leave,
+    Action.DASHBOARD: show_dashboard,
+    Action.MEMBER_CARD: show_card,
 }
 
 
@@ -514,6 +527,7 @@ def build() -> list[BaseHandler[Update, Any, Any]]:
         CommandHandler("newteam", new_team, filters=private),
         CommandHandler("coordinator", _link_command(TeamLinkKind.COORDINATOR), filters=private),
         CommandHandler("enrol", _link_command(TeamLinkKind.MEMBER), filters=private),
+        CommandHandler("team", team, filters=private),
         CommandHandler("audit", audit, filters=private),
         CommandHandler("leaveteam", leave_team, filters=private),
         CallbackQueryHandler(press, pattern=f"^({'|'.join(a.value for a in TEAM_ACTIONS)}):"),

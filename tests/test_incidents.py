@@ -68,11 +68,17 @@ def test_no_sequence_of_ticks_escalates_twice_or_repeats_past_the_cap(gaps: list
     assert repeats <= POLICY.repeat_max
 
 
-@given(st.sampled_from(list(Action)), st.integers(min_value=1, max_value=10**12 - 1))
-def test_callback_data_round_trips_and_fits_telegrams_limit(action: Action, target: int) -> None:
-    data = encode(action, target)
+@given(
+    st.sampled_from(list(Action)),
+    st.integers(min_value=1, max_value=10**12 - 1),
+    st.none() | st.integers(min_value=1, max_value=10**12 - 1),
+)
+def test_callback_data_round_trips_and_fits_telegrams_limit(
+    action: Action, target: int, extra: int | None
+) -> None:
+    data = encode(action, target, extra)
     assert len(data.encode()) <= 64
-    assert decode(data) == Callback(action, target)
+    assert decode(data) == Callback(action, target, extra)
 
 
 @given(st.text(max_size=80))

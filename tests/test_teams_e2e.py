@@ -11,6 +11,8 @@ from typing import Any
 
 import pytest
 
+from bot.services import teams as team_service
+from storage.database import Database
 from tests.conftest import RunningBot, make_settings, query, run_bot
 from tests.fake_clock import FakeClock
 from tests.fake_telegram import FakeTelegram
@@ -291,3 +293,150 @@ async def test_help_lists_team_commands_only_to_those_who_may_use_them(world: Wo
         assert "For coordinators:" not in text
         assert "/coordinator" not in text
     assert "/leaveteam" not in strangers_help
+
+
+async def _dashboard_edit(
+    bot: RunningBot, coordinator: SimUser, message_id: int, containing: str, since: int
+) -> str:
+    """Wait for the dashboard message to be edited to show ``containing``; return its text."""
+    call = await bot.fake.wait_for_call(
+        "editMessageText",
+        chat_id=coordinator.id,
+        predicate=lambda c: (
+            c.status == 200
+            and c.params.get("message_id") == message_id
+            and containing in str(c.params.get("text"))
+        ),
+        since=since,
+        timeout=15,
+    )
+    return str(call.params["text"])
+
+
+async def test_the_dashboard_shows_members_by_state_and_is_edited_in_place_as_an_alert_runs(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(team_service, "DASHBOARD_EDIT_GAP", 0.2)
+    bot, admin = world.bot, world.admin
+    azat = await _team_with_azat(bot, admin)
+    bahar = bot.fake.add_user(first_name="Bahar")
+    for command in ("/start", "/every 24h", "/remind off"):
+        await say(bahar, command)
+    await _accept(bot, bahar, _code(await say(admin, "/enrol")))
+    await admin.next_message(timeout=10)  # Bahar joined
+    dilbar = bot.fake.add_user(first_name="Dilbar")
+    await add_contact(azat, dilbar)
+
+    board = await say(admin, "/team")
+    lines = board["text"].splitlines()
+    assert lines[0] == "👥 “Memorial”: 2 members"
+    # Nearest deadline first: Azat (12 h), then Bahar (24 h).
+    assert [line for line in lines if line.startswith(("🟢", "🚨"))] == ["🟢 Azat", "🟢 Bahar"]
+    assert "    next check-in by Sun, Mar 1 21:00 (in 12 hours)" in lines
+    assert "    no check-in yet · contacts reachable: 1 of 1" in lines
+    buttons = [b["text"] for row in board["reply_markup"]["inline_keyboard"] for b in row]
+    assert buttons == ["🟢 Azat", "🟢 Bahar", "🔄 Refresh"]
+    await say(azat, "Police at the door, Lenina 5")
+
+    since = len(bot.fake.calls)
+    bot.clock.set(DEADLINE)
+    await azat.next_message(timeout=10)  # the prompt
+    bot.clock.set(GRACE_ENDS)
+    alert = await dilbar.next_message(timeout=10)
+    edited = await _dashboard_edit(bot, admin, board["message_id"], "🚨 Azat", since)
+    assert "alert since Sun, Mar 1 21:30: missed check-in; nobody has taken it yet" in edited
+    assert "Police" not in edited
+    assert "Lenina" not in edited
+
+    since = len(bot.fake.calls)
+    await dilbar.press(alert["message_id"], "🙋 I'm on it")
+    await _dashboard_edit(bot, admin, board["message_id"], "taken by Dilbar", since)
+    since = len(bot.fake.calls)
+    await say(azat, "/ok")
+    closed = await _dashboard_edit(bot, admin, board["message_id"], "🟢 Azat", since)
+    assert "alert since" not in closed
+    # Edited every time, never sent again.
+    sent = [
+        c
+        for c in bot.fake.calls
+        if c.method == "sendMessage"
+        and c.params.get("chat_id") == admin.id
+        and str(c.params.get("text")).startswith("👥 “Memorial”")
+    ]
+    assert len(sent) == 1
+
+
+async def test_the_refresh_button_edits_the_dashboard_and_a_members_button_opens_their_card(
+    world: World,
+) -> None:
+    bot, admin = world.bot, world.admin
+    azat = await _team_with_azat(bot, admin)
+    dilbar = bot.fake.add_user(first_name="Dilbar")
+    await add_contact(azat, dilbar)
+    board = await say(admin, "/team")
+    bot.clock.set(T0 + timedelta(hours=2))
+    since = len(bot.fake.calls)
+    await admin.press(board["message_id"], "🔄 Refresh")
+    refreshed = await bot.fake.wait_for_call("editMessageText", chat_id=admin.id, since=since)
+    assert refreshed.params["message_id"] == board["message_id"]
+    assert "(in 10 hours)" in refreshed.params["text"]
+
+    await admin.press(board["message_id"], "🟢 Azat")
+    card = await admin.next_message(timeout=10)
+    lines = card["text"].splitlines()
+    assert lines[0] == "🟢 Azat · “Memorial”"
+    assert "Plan: every 12 hours" in lines
+    assert "Grace: 30 minutes" in lines
+    assert "• Dilbar: tier 1, can be reached" in lines
+    await admin.press(card["message_id"], "↩️ Back to the team")
+    back = await bot.fake.wait_for_call("editMessageText", chat_id=admin.id, since=since + 1)
+    assert back.params["text"].startswith("👥 “Memorial”: 1 member")
+
+
+async def test_dashboard_buttons_and_team_show_nothing_to_strangers_members_and_former_coordinators(
+    world: World,
+) -> None:
+    bot, admin = world.bot, world.admin
+    azat = await _team_with_azat(bot, admin)
+    team_id = (await query(bot, "SELECT id FROM teams"))[0]["id"]
+    azat_id = (await query(bot, "SELECT id FROM people WHERE telegram_user_id = ?", (azat.id,)))[0][
+        "id"
+    ]
+    dilbar = bot.fake.add_user(first_name="Dilbar")
+    await add_contact(azat, dilbar)
+    former = bot.fake.add_user(first_name="Former")
+    await _accept(bot, former, _code(await say(admin, "/coordinator")))
+    await admin.next_message(timeout=10)  # Former became a coordinator
+    old_board = await say(former, "/team")
+    assert "Azat" in old_board["text"]
+    database = await Database.open(bot.settings.storage.path)
+    try:
+        async with database.transaction() as tx:
+            await tx.execute(
+                "DELETE FROM coordinators WHERE person_id = "
+                "(SELECT id FROM people WHERE telegram_user_id = ?)",
+                (former.id,),
+            )
+    finally:
+        await database.close()
+    # The old dashboard's own refresh takes what it showed away.
+    since = len(bot.fake.calls)
+    await former.press(old_board["message_id"], "🔄 Refresh")
+    gone = await bot.fake.wait_for_call("editMessageText", chat_id=former.id, since=since)
+    assert gone.params["text"] == NOT_AVAILABLE
+    stranger = bot.fake.add_user(first_name="Stranger")
+    for outsider in (stranger, azat, dilbar, former):
+        reply = await say(outsider, "/team")
+        assert reply["text"] == NOT_AVAILABLE
+        mine = await say(outsider, "/help")
+        for data in (f"mc:{team_id}:{azat_id}", f"mc:{team_id}"):
+            await outsider.press_raw(mine["message_id"], data)
+            reply = await outsider.next_message(timeout=10)
+            assert reply["text"] == NOT_AVAILABLE, data
+        since = len(bot.fake.calls)
+        await outsider.press_raw(mine["message_id"], f"db:{team_id}")
+        edit = await bot.fake.wait_for_call("editMessageText", chat_id=outsider.id, since=since)
+        assert edit.params["text"] == NOT_AVAILABLE
+    # Nothing about the team reached any of them after Former lost the right.
+    for call in bot.fake.calls[since:]:
+        assert "Azat" not in str(call.params.get("text"))

@@ -9,22 +9,30 @@ from __future__ import annotations
 import logging
 import re
 import secrets
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
 from bot.clock import Clock
+from bot.core.contacts import Contact, ContactStatus
+from bot.core.dashboards import MemberRow, digest, ordered
 from bot.core.gated import Unlock
 from bot.core.outbox import PRIORITY_NOTICE, OutboxKind
 from bot.core.people import Person
 from bot.core.teams import AuditEntry, AuditEvent, Team, TeamLink, TeamLinkKind
+from bot.core.watches import Watch, WatchState
 from bot.services import duress
 from bot.services.contacts import hash_code
 from storage import contacts as contact_repository
+from storage import dashboards as dashboard_repository
+from storage import incidents as incident_repository
 from storage import outbox as outbox_repository
 from storage import people as people_repository
 from storage import teams as team_repository
+from storage import watches as watch_repository
+from storage.dashboards import DashboardMessage
 from storage.database import Database, Transaction
 
 logger = logging.getLogger(__name__)
@@ -73,6 +81,37 @@ class Joined:
     team: Team
 
 
+@dataclass(frozen=True)
+class Dashboard:
+    """A team at a glance, for one of its coordinators."""
+
+    team: Team
+    coordinator: Person
+    rows: list[MemberRow]
+
+    @property
+    def digest(self) -> str:
+        """What changes when anything shown (other than the passing of time) does."""
+        return digest(self.rows) + repr((self.team.name, self.coordinator.language))
+
+
+@dataclass(frozen=True)
+class MemberCard:
+    """One member, in more detail, for one of the team's coordinators."""
+
+    team: Team
+    row: MemberRow
+    watch: Watch | None
+    contacts: list[Contact]
+
+
+# A dashboard is kept up to date this long after it was opened or refreshed.
+DASHBOARD_LIFETIME = timedelta(hours=24)
+# No dashboard is edited more often than this (in seconds of real time), whatever
+# changes: Telegram's limits are kept, and a reader can follow.
+DASHBOARD_EDIT_GAP = 5.0
+
+
 def is_team_code(code: str) -> bool:
     """Return whether ``code`` has the shape of a team link's code."""
     return bool(_CODE_SHAPE.match(code))
@@ -97,6 +136,8 @@ class TeamService:
         self._link_lifetime = link_lifetime
         self._on_queued = on_queued
         self._pretence = pretence
+        # Each dashboard's message id, content digest and time.monotonic(), as last shown.
+        self._shown: dict[int, tuple[int, str, float]] = {}
 
     def is_admin(self, person: Person) -> bool:
         return person.telegram_user_id in self._admins
@@ -387,6 +428,84 @@ class TeamService:
         async with self._database.snapshot() as tx:
             return await team_repository.team_of_event(tx, event_id)
 
+    async def dashboard(self, coordinator: Person, team_id: int) -> Dashboard | TeamProblem:
+        """Return the team at a glance, for one of its coordinators."""
+        async with self._database.snapshot() as tx:
+            if not await team_repository.is_coordinator(tx, team_id, coordinator.id):
+                return TeamProblem.NOT_AVAILABLE
+            team = await team_repository.by_id(tx, team_id)
+            if team is None:
+                return TeamProblem.NOT_AVAILABLE
+            members = await team_repository.members_of(tx, team_id)
+            rows = [(await _member(tx, member))[0] for member in members]
+        return Dashboard(team, coordinator, ordered(rows))
+
+    async def member_card(
+        self, coordinator: Person, team_id: int, person_id: int
+    ) -> MemberCard | TeamProblem:
+        """Return one member of the team in detail, for one of its coordinators."""
+        async with self._database.snapshot() as tx:
+            if not await team_repository.is_coordinator(
+                tx, team_id, coordinator.id
+            ) or not await team_repository.is_member(tx, team_id, person_id):
+                return TeamProblem.NOT_AVAILABLE
+            team = await team_repository.by_id(tx, team_id)
+            member = await people_repository.by_id(tx, person_id)
+            if team is None or member is None:
+                return TeamProblem.NOT_AVAILABLE
+            row, watch, contacts = await _member(tx, member)
+        return MemberCard(team, row, watch, contacts)
+
+    async def remember_dashboard(
+        self, coordinator: Person, team_id: int, chat_id: int, message_id: int, shown: Dashboard
+    ) -> None:
+        """Keep the message that now shows the team to ``coordinator`` up to date."""
+        now = self._clock.now()
+        async with self._database.transaction() as tx:
+            dashboard_id = await dashboard_repository.remember(
+                tx, team_id, coordinator.id, chat_id, message_id, now
+            )
+        self._shown[dashboard_id] = (message_id, shown.digest, time.monotonic())
+
+    async def dashboards_to_edit(self) -> list[tuple[DashboardMessage, Dashboard]]:
+        """Return the open dashboards whose team changed since they were last shown.
+
+        None is returned twice within ``DASHBOARD_EDIT_GAP``; one whose coordinator
+        is one no more is forgotten.
+        """
+        now = self._clock.now()
+        async with self._database.snapshot() as tx:
+            messages = await dashboard_repository.opened_since(tx, now - DASHBOARD_LIFETIME)
+            coordinators = {
+                m.person_id: await people_repository.by_id(tx, m.person_id) for m in messages
+            }
+        due: list[tuple[DashboardMessage, Dashboard]] = []
+        for message in messages:
+            shown = self._shown.get(message.id)
+            if shown is not None and time.monotonic() - shown[2] < DASHBOARD_EDIT_GAP:
+                continue
+            coordinator = coordinators.get(message.person_id)
+            board = (
+                TeamProblem.NOT_AVAILABLE
+                if coordinator is None
+                else await self.dashboard(coordinator, message.team_id)
+            )
+            if isinstance(board, TeamProblem):
+                await self.forget_dashboard(message.id)
+            elif shown is None or shown[:2] != (message.message_id, board.digest):
+                due.append((message, board))
+        return due
+
+    def dashboard_shown(self, message: DashboardMessage, board: Dashboard) -> None:
+        """Note that ``message`` now shows ``board``."""
+        self._shown[message.id] = (message.message_id, board.digest, time.monotonic())
+
+    async def forget_dashboard(self, dashboard_id: int) -> None:
+        """Stop keeping a dashboard up to date (its message is gone, or its right)."""
+        async with self._database.transaction() as tx:
+            await dashboard_repository.forget(tx, dashboard_id)
+        self._shown.pop(dashboard_id, None)
+
     async def prune(self, retention: timedelta) -> int:
         """Delete audit events older than ``retention``; return how many."""
         async with self._database.transaction() as tx:
@@ -406,6 +525,32 @@ class TeamService:
             if subject is not None and coordinator.id == subject.id:
                 continue
             await _tell(tx, coordinator, team, event, now, subject=subject, detail=detail)
+
+
+async def _member(tx: Transaction, member: Person) -> tuple[MemberRow, Watch | None, list[Contact]]:
+    """Read one member's state: their watch, open alert and contacts (never content)."""
+    watch = await watch_repository.load(tx, member.id)
+    contacts = await contact_repository.contacts_of(tx, member.id)
+    incidents = await incident_repository.open_ones(tx, member.id)
+    alert = min(incidents, key=lambda incident: incident.opened_at) if incidents else None
+    taken_by = None
+    if alert is not None and alert.acknowledged_by is not None:
+        taker = await contact_repository.contact_by_id(tx, alert.acknowledged_by)
+        taken_by = taker.display_name if taker is not None else "?"
+    row = MemberRow(
+        person_id=member.id,
+        name=member.display_name,
+        state=watch.state if watch is not None else WatchState.UNARMED,
+        deadline_at=watch.deadline_at if watch is not None else None,
+        paused_until=watch.paused_until if watch is not None else None,
+        last_checkin_at=watch.last_checkin_at if watch is not None else None,
+        reachable=sum(c.status is ContactStatus.ACTIVE for c in contacts),
+        contacts=len(contacts),
+        alert=alert.reason if alert is not None else None,
+        alert_since=alert.opened_at if alert is not None else None,
+        taken_by=taken_by,
+    )
+    return row, watch, contacts
 
 
 async def _tell(

@@ -1,0 +1,267 @@
+"""``/team``: the coordinator's dashboard of a team, edited in place, and each member's card.
+
+A dashboard shows state only: who is fine, late or alerting, deadlines, check-in
+ages, contacts' reachability, who took an alert. Never what an activist wrote,
+where they were or their instructions (DESIGN §2, invariant 5).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from datetime import datetime
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message
+from telegram.error import BadRequest, Forbidden, TelegramError
+
+from bot.callbacks import Action, Callback, encode
+from bot.context import BotContext
+from bot.core.contacts import ContactStatus
+from bot.core.dashboards import MemberRow
+from bot.core.people import Person
+from bot.core.watches import WatchState
+from bot.i18n import Translator, to_minutes
+from bot.notices import reason_of
+from bot.services.teams import Dashboard, MemberCard, TeamProblem
+from handlers.phrases import describe_plan
+from handlers.sender import Sender
+
+logger = logging.getLogger(__name__)
+
+# Rows a dashboard lists (the most urgent first): Telegram's 4,096 characters
+# hold about this many, and a keyboard at most 100 buttons.
+SHOWN_ROWS = 24
+
+_SYMBOLS = {
+    WatchState.UNARMED: "⚪",
+    WatchState.OK: "🟢",
+    WatchState.DUE: "⏳",
+    WatchState.OVERDUE: "🔴",
+    WatchState.PAUSED: "⏸",
+    WatchState.SOS: "🆘",
+}
+
+
+def not_available(tr: Translator) -> str:
+    return tr("This is not available to you.")
+
+
+def _symbol(row: MemberRow) -> str:
+    return "🚨" if row.alert is not None else _SYMBOLS[row.state]
+
+
+def _details(tr: Translator, row: MemberRow, zone: str, now: datetime) -> list[str]:
+    """Return the lines under a member's name: deadline, last check-in, contacts, alert."""
+    if row.state is WatchState.PAUSED and row.paused_until is not None:
+        when = tr("paused until {moment}", moment=tr.moment(row.paused_until, zone))
+    elif row.state is WatchState.SOS:
+        when = tr("raised the alarm")
+    elif row.deadline_at is None:
+        when = tr("no check-in plan yet")
+    elif row.deadline_at <= now:
+        when = tr("missed the check-in due {moment}", moment=tr.moment(row.deadline_at, zone))
+    else:
+        when = tr(
+            "next check-in by {moment} (in {left})",
+            moment=tr.moment(row.deadline_at, zone),
+            left=tr.duration(to_minutes(row.deadline_at - now)),
+        )
+    last = (
+        tr("last check-in {ago}", ago=tr.ago(now - row.last_checkin_at))
+        if row.last_checkin_at is not None
+        else tr("no check-in yet")
+    )
+    contacts = tr(
+        "contacts reachable: {reachable} of {total}", reachable=row.reachable, total=row.contacts
+    )
+    lines = [when, f"{last} · {contacts}"]
+    if row.alert is not None and row.alert_since is not None:
+        alert = tr(
+            "alert since {moment}: {reason}",
+            moment=tr.moment(row.alert_since, zone),
+            reason=reason_of(tr, row.alert.value),
+        )
+        taken = (
+            tr("taken by {contact}", contact=row.taken_by)
+            if row.taken_by is not None
+            else tr("nobody has taken it yet")
+        )
+        lines.append(f"{alert}; {taken}")
+    return lines
+
+
+def render_dashboard(
+    tr: Translator, board: Dashboard, zone: str, now: datetime
+) -> tuple[str, InlineKeyboardMarkup]:
+    """Return the dashboard's text and buttons: a button per member shown, then 🔄."""
+    team = board.team
+    lines = [
+        tr.plural(
+            "👥 “{team}”: {count} member",
+            "👥 “{team}”: {count} members",
+            len(board.rows),
+            team=team.name,
+        ),
+        "",
+    ]
+    shown = board.rows[:SHOWN_ROWS]
+    for row in shown:
+        lines.append(f"{_symbol(row)} {row.name}")
+        lines += [f"    {line}" for line in _details(tr, row, zone, now)]
+    if not board.rows:
+        lines.append(tr("No members yet. /enrol gives a link for an activist to join."))
+    if len(board.rows) > len(shown):
+        lines.append(tr("… and {count} more.", count=len(board.rows) - len(shown)))
+    lines += ["", tr("Updated {moment}.", moment=tr.moment(now, zone))]
+    names = [
+        InlineKeyboardButton(
+            f"{_symbol(row)} {row.name}"[:60],
+            callback_data=encode(Action.MEMBER_CARD, team.id, row.person_id),
+        )
+        for row in shown
+    ]
+    keyboard = [names[start : start + 2] for start in range(0, len(names), 2)]
+    keyboard.append(
+        [InlineKeyboardButton(tr("🔄 Refresh"), callback_data=encode(Action.DASHBOARD, team.id))]
+    )
+    return "\n".join(lines), InlineKeyboardMarkup(keyboard)
+
+
+def render_card(
+    tr: Translator, card: MemberCard, zone: str, now: datetime
+) -> tuple[str, InlineKeyboardMarkup]:
+    """Return a member's card: state, plan, contacts; buttons to invite contacts, and back."""
+    row = card.row
+    lines = [f"{_symbol(row)} {row.name} · “{card.team.name}”"]
+    lines += _details(tr, row, zone, now)
+    watch = card.watch
+    if watch is not None:
+        lines += [
+            "",
+            tr("Plan: {plan}", plan=describe_plan(watch, tr)),
+            tr("Time zone: {zone}", zone=watch.zone),
+            tr("Grace: {grace}", grace=tr.duration(watch.grace)),
+            tr(
+                "Reminders: {reminders}",
+                reminders=", ".join(tr.duration(r) for r in watch.reminders) or tr("none"),
+            ),
+        ]
+    lines += ["", tr("Contacts:")]
+    for contact in card.contacts:
+        reach = (
+            tr("can be reached")
+            if contact.status is ContactStatus.ACTIVE
+            else tr("⚠️ cannot be reached")
+        )
+        line = tr(
+            "• {name}: tier {tier}, {reach}",
+            name=contact.display_name,
+            tier=contact.tier,
+            reach=reach,
+        )
+        if contact.duty_of is not None:
+            line += " " + tr("(the team's duty chat)")
+        lines.append(line)
+    if not card.contacts:
+        lines.append(tr("none yet"))
+    keyboard = [
+        [
+            InlineKeyboardButton(
+                tr("↩️ Back to the team"), callback_data=encode(Action.DASHBOARD, card.team.id)
+            )
+        ]
+    ]
+    return "\n".join(lines), InlineKeyboardMarkup(keyboard)
+
+
+async def _zone_of(context: BotContext, person: Person) -> str:
+    """Return the time zone ``person`` reads times in."""
+    return (await context.services.checkins.status(person)).watch.zone
+
+
+async def send_dashboard(sender: Sender, context: BotContext, team_id: int) -> None:
+    """Send a fresh dashboard of the team and keep that message up to date."""
+    tr = sender.tr
+    teams = context.services.teams
+    board = await teams.dashboard(sender.person, team_id)
+    if isinstance(board, TeamProblem):
+        await sender.message.reply_text(not_available(tr))
+        return
+    now = context.services.clock.now()
+    text, markup = render_dashboard(tr, board, await _zone_of(context, sender.person), now)
+    sent = await sender.message.reply_text(text, reply_markup=markup)
+    await teams.remember_dashboard(sender.person, team_id, sent.chat.id, sent.message_id, board)
+
+
+async def show_dashboard(callback: Callback, sender: Sender, context: BotContext) -> None:
+    """🔄 (or a team chosen, or ↩️ from a card): show the dashboard in the pressed message."""
+    tr = sender.tr
+    teams = context.services.teams
+    board = await teams.dashboard(sender.person, callback.target)
+    if isinstance(board, TeamProblem):
+        await _edit(sender.message, not_available(tr), None)
+        return
+    now = context.services.clock.now()
+    text, markup = render_dashboard(tr, board, await _zone_of(context, sender.person), now)
+    await _edit(sender.message, text, markup)
+    # The pressed message is the one kept up to date from now on.
+    await teams.remember_dashboard(
+        sender.person, callback.target, sender.message.chat.id, sender.message.message_id, board
+    )
+
+
+async def show_card(callback: Callback, sender: Sender, context: BotContext) -> None:
+    """A member's button: their card, in a message of its own."""
+    tr = sender.tr
+    card = (
+        TeamProblem.NOT_AVAILABLE
+        if callback.extra is None
+        else await context.services.teams.member_card(
+            sender.person, callback.target, callback.extra
+        )
+    )
+    if isinstance(card, TeamProblem):
+        await sender.message.reply_text(not_available(tr))
+        return
+    now = context.services.clock.now()
+    text, markup = render_card(tr, card, await _zone_of(context, sender.person), now)
+    await sender.message.reply_text(text, reply_markup=markup)
+
+
+async def _edit(message: Message, text: str, markup: InlineKeyboardMarkup | None) -> None:
+    # "Not modified" (pressed twice in a row) is as good as done.
+    with contextlib.suppress(BadRequest):
+        await message.edit_text(text, reply_markup=markup)
+
+
+async def keep_dashboards(context: BotContext) -> None:
+    """Edit each open dashboard whose team changed (at most once per 5 s each)."""
+    services = context.services
+    teams = services.teams
+    try:
+        due = await teams.dashboards_to_edit()
+    except Exception:
+        logger.exception("could not read the dashboards; the next round tries again")
+        return
+    for message, board in due:
+        tr = services.translations[board.coordinator.language]
+        zone = await _zone_of(context, board.coordinator)
+        text, markup = render_dashboard(tr, board, zone, services.clock.now())
+        try:
+            await context.bot.edit_message_text(
+                text, chat_id=message.chat_id, message_id=message.message_id, reply_markup=markup
+            )
+        except BadRequest as error:
+            if "not modified" not in str(error).lower():
+                # Deleted, or too old to edit: /team sends a new one.
+                logger.info("dashboard %s can no longer be edited; dropped", message.id)
+                await teams.forget_dashboard(message.id)
+                continue
+        except Forbidden:
+            await teams.forget_dashboard(message.id)
+            continue
+        except TelegramError as error:
+            # Flood control or the network: the next round tries again.
+            logger.warning("could not edit dashboard %s: %s", message.id, type(error).__name__)
+            continue
+        teams.dashboard_shown(message, board)
