@@ -31,9 +31,12 @@ class Action(StrEnum):
     AUDIT = "au"
     AUDIT_OLDER = "ao"
     LEAVE_TEAM = "lt"
-    # The dashboard (team) and a member's card (team, member).
+    # The dashboard (team), a member's card (team, member) and, from the card, a
+    # contact invitation for the member (team, member).
     DASHBOARD = "db"
     MEMBER_CARD = "mc"
+    CARD_INVITE_TIER_1 = "c1"
+    CARD_INVITE_TIER_2 = "c2"
 
 
 # The buttons handled by handlers.teams; the rest by handlers.buttons.
@@ -49,6 +52,8 @@ TEAM_ACTIONS = frozenset(
         Action.LEAVE_TEAM,
         Action.DASHBOARD,
         Action.MEMBER_CARD,
+        Action.CARD_INVITE_TIER_1,
+        Action.CARD_INVITE_TIER_2,
     }
 )
 

@@ -19,7 +19,17 @@ def _moment(message: OutboxMessage, key: str) -> datetime:
 def _accepted(message: OutboxMessage, tr: Translator, contact: str) -> str:
     tier = message.payload.get("tier") or "1"
     username = message.payload.get("username")
-    if username:
+    coordinator = message.payload.get("by")
+    if coordinator:
+        text = tr(
+            "✅ {coordinator} of “{team}” added {contact} as your tier {tier} contact, and "
+            "{contact} accepted. /contacts lists your contacts; you can remove any of them there.",
+            coordinator=coordinator,
+            team=message.payload.get("team") or "?",
+            contact=contact,
+            tier=tier,
+        )
+    elif username:
         text = tr(
             "✅ {contact} (@{username}) accepted your invitation: they are now your tier "
             "{tier} contact.",
@@ -78,6 +88,12 @@ def render_notice(message: OutboxMessage, tr: Translator, zone: str, now: dateti
     if message.kind is OutboxKind.INVITE_ANSWERED:
         if message.payload.get("accepted") == "yes":
             return _accepted(message, tr, contact)
+        if message.payload.get("by"):
+            return tr(
+                "An invitation {coordinator} of “{team}” made for you was declined.",
+                coordinator=message.payload.get("by"),
+                team=message.payload.get("team") or "?",
+            )
         return tr("Your invitation was declined.")
     if message.kind is OutboxKind.INVITE_CONTESTED:
         # Content-free: nothing about who the second opener was.

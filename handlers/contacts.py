@@ -108,17 +108,28 @@ async def open_invite(update: Update, context: BotContext) -> None:
         ]
     )
     where = tr("in this group") if chat.type != chat.PRIVATE else tr("here")
-    await sender.message.reply_text(
-        tr(
+    if offer.coordinator_name is not None:
+        text = tr(
+            "{coordinator} of “{team}” asks you to be an emergency contact (tier {tier}) of "
+            "{name}. If {name} misses a check-in or presses SOS, an alert will come {where} "
+            "with their last messages and location, so you can act. {name} is told, and can "
+            "remove you. Do you accept?",
+            coordinator=offer.coordinator_name,
+            team=offer.team_name or "?",
+            name=offer.activist_name,
+            tier=offer.tier,
+            where=where,
+        )
+    else:
+        text = tr(
             "{name} asks you to be their emergency contact (tier {tier}). If they miss a "
             "check-in or press SOS, an alert will come {where} with their last messages and "
             "location, so you can act. Do you accept?",
             name=offer.activist_name,
             tier=offer.tier,
             where=where,
-        ),
-        reply_markup=buttons,
-    )
+        )
+    await sender.message.reply_text(text, reply_markup=buttons)
 
 
 async def list_contacts(update: Update, context: BotContext) -> None:

@@ -11,7 +11,7 @@ import contextlib
 import logging
 from datetime import datetime
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, Message
 from telegram.error import BadRequest, Forbidden, TelegramError
 
 from bot.callbacks import Action, Callback, encode
@@ -161,15 +161,28 @@ def render_card(
         )
         if contact.duty_of is not None:
             line += " " + tr("(the team's duty chat)")
+        elif contact.added_by is not None:
+            line += " " + tr(
+                "(added by {coordinator})", coordinator=card.added_by.get(contact.added_by, "?")
+            )
         lines.append(line)
     if not card.contacts:
         lines.append(tr("none yet"))
+    pair = (card.team.id, row.person_id)
     keyboard = [
+        [
+            InlineKeyboardButton(
+                tr("👤 Invite tier 1"), callback_data=encode(Action.CARD_INVITE_TIER_1, *pair)
+            ),
+            InlineKeyboardButton(
+                tr("👥 Invite tier 2"), callback_data=encode(Action.CARD_INVITE_TIER_2, *pair)
+            ),
+        ],
         [
             InlineKeyboardButton(
                 tr("↩️ Back to the team"), callback_data=encode(Action.DASHBOARD, card.team.id)
             )
-        ]
+        ],
     ]
     return "\n".join(lines), InlineKeyboardMarkup(keyboard)
 
@@ -226,6 +239,37 @@ async def show_card(callback: Callback, sender: Sender, context: BotContext) -> 
     now = context.services.clock.now()
     text, markup = render_card(tr, card, await _zone_of(context, sender.person), now)
     await sender.message.reply_text(text, reply_markup=markup)
+
+
+async def invite_for_member(callback: Callback, sender: Sender, context: BotContext) -> None:
+    """An invite button on a card: a one-time link making its opener the member's contact."""
+    tr = sender.tr
+    tier = 1 if callback.action is Action.CARD_INVITE_TIER_1 else 2
+    made = (
+        None
+        if callback.extra is None
+        else await context.services.contacts.invite_for_member(
+            sender.person, callback.target, callback.extra, tier
+        )
+    )
+    if made is None:
+        await sender.message.reply_text(not_available(tr))
+        return
+    invitation, member = made
+    link = f"https://t.me/{context.bot.username}?start={invitation.code}"
+    await sender.message.reply_text(
+        tr(
+            "A one-time link that makes its opener a tier {tier} contact of {name}. Send it "
+            "to that person only: they see that you ask for {name}, and accept; {name} is "
+            "told. It works once, for whoever opens it first, until {expires}.\n\n{link}",
+            tier=tier,
+            name=member.display_name,
+            expires=tr.moment(invitation.expires_at, await _zone_of(context, sender.person)),
+            link=link,
+        ),
+        # A link preview would fetch the page: keep the code between us and Telegram.
+        link_preview_options=LinkPreviewOptions(is_disabled=True),
+    )
 
 
 async def _edit(message: Message, text: str, markup: InlineKeyboardMarkup | None) -> None:

@@ -26,7 +26,7 @@ from bot.i18n import Translator
 from bot.languages import guess_language
 from bot.notices import reason_of
 from bot.services.teams import AUDIT_PAGE, Joined, TeamInvitation, TeamProblem
-from handlers.dashboards import send_dashboard, show_card, show_dashboard
+from handlers.dashboards import invite_for_member, send_dashboard, show_card, show_dashboard
 from handlers.gate import run_gated
 from handlers.sender import Sender, identify
 
@@ -510,6 +510,8 @@ _PRESSES: Mapping[Action, Callable[[Callback, Sender, BotContext], Awaitable[Non
     Action.LEAVE_TEAM: _leave,
     Action.DASHBOARD: show_dashboard,
     Action.MEMBER_CARD: show_card,
+    Action.CARD_INVITE_TIER_1: invite_for_member,
+    Action.CARD_INVITE_TIER_2: invite_for_member,
 }
 
 

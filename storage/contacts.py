@@ -26,6 +26,8 @@ def _invite(row: sqlite3.Row) -> Invite:
         opened_in_chat=row["opened_in_chat"],
         used_at=None if row["used_at"] is None else from_db(row["used_at"]),
         decoy=bool(row["decoy"]),
+        by_coordinator=row["by_coordinator"],
+        team_id=row["team_id"],
     )
 
 
@@ -56,6 +58,7 @@ def _contact(tx: Transaction, row: sqlite3.Row, *, named: bool = True) -> Contac
             None if row["includes_activist"] is None else bool(row["includes_activist"])
         ),
         duty_of=row["duty_of"],
+        added_by=row["added_by"],
     )
 
 
@@ -68,11 +71,23 @@ async def add_invite(
     expires_at: datetime,
     *,
     decoy: bool = False,
+    by_coordinator: int | None = None,
+    team_id: int | None = None,
 ) -> int:
+    """Store an invitation (its code's hash only); a coordinator's names them and their team."""
     return await tx.insert(
-        "INSERT INTO invites (person_id, tier, code_hash, created_at, expires_at, decoy) "
-        "VALUES (?, ?, ?, ?, ?, ?)",
-        (person_id, tier, code_hash, to_db(now), to_db(expires_at), int(decoy)),
+        "INSERT INTO invites (person_id, tier, code_hash, created_at, expires_at, decoy, "
+        "by_coordinator, team_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            person_id,
+            tier,
+            code_hash,
+            to_db(now),
+            to_db(expires_at),
+            int(decoy),
+            by_coordinator,
+            team_id,
+        ),
     )
 
 
@@ -112,14 +127,19 @@ async def upsert_contact(
     tier: int,
     now: datetime,
     includes_activist: bool | None = None,
+    added_by: int | None = None,
 ) -> Contact:
-    """Make the chat a contact of the person (again), active, at ``tier``."""
+    """Make the chat a contact of the person (again), active, at ``tier``.
+
+    ``added_by``: the coordinator who invited it for the person (``None``: the person).
+    """
     await tx.execute(
         "INSERT INTO contacts (person_id, chat_id, chat_type, display_name, language, tier, "
-        "status, created_at, includes_activist) VALUES (?, ?, ?, ?, ?, ?, 'active', ?, ?) "
+        "status, created_at, includes_activist, added_by) "
+        "VALUES (?, ?, ?, ?, ?, ?, 'active', ?, ?, ?) "
         "ON CONFLICT (person_id, chat_id) DO UPDATE SET display_name = excluded.display_name, "
         "language = excluded.language, tier = excluded.tier, status = 'active', "
-        "includes_activist = excluded.includes_activist",
+        "includes_activist = excluded.includes_activist, added_by = excluded.added_by",
         (
             person_id,
             chat_id,
@@ -129,6 +149,7 @@ async def upsert_contact(
             tier,
             to_db(now),
             None if includes_activist is None else int(includes_activist),
+            added_by,
         ),
     )
     row = await tx.fetch_one(

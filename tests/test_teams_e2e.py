@@ -24,7 +24,7 @@ from tests.test_alerts_e2e import (
     add_contact,
     say,
 )
-from tests.test_pins_e2e import set_pins
+from tests.test_pins_e2e import enter, set_pins
 
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 NOT_AVAILABLE = "This is not available to you."
@@ -440,3 +440,119 @@ async def test_dashboard_buttons_and_team_show_nothing_to_strangers_members_and_
     # Nothing about the team reached any of them after Former lost the right.
     for call in bot.fake.calls[since:]:
         assert "Azat" not in str(call.params.get("text"))
+
+
+async def _card(bot: RunningBot, coordinator: SimUser, name: str) -> dict[str, Any]:
+    """Open the dashboard (past any notices on the way) and the card of ``name``."""
+    board = await say(coordinator, "/team")
+    while not board["text"].startswith("👥 “"):
+        board = await coordinator.next_message(timeout=10)
+    buttons = [b["text"] for row in board["reply_markup"]["inline_keyboard"] for b in row]
+    (button,) = [text for text in buttons if text.endswith(f" {name}")]
+    await coordinator.press(board["message_id"], button)
+    card = await coordinator.next_message(timeout=10)
+    while f"{name} · “" not in card["text"]:
+        card = await coordinator.next_message(timeout=10)
+    return card
+
+
+async def test_a_coordinator_invites_a_contact_for_a_member_who_is_told_and_alerts_reach_it(
+    world: World,
+) -> None:
+    bot, admin = world.bot, world.admin
+    azat = await _team_with_azat(bot, admin)
+    card = await _card(bot, admin, "Azat")
+    await admin.press(card["message_id"], "👤 Invite tier 1")
+    link = await admin.next_message(timeout=10)
+    assert link["text"].startswith(
+        "A one-time link that makes its opener a tier 1 contact of Azat."
+    )
+    lena = bot.fake.add_user(first_name="Lena")
+    offer = await say(lena, f"/start {_code(link)}")
+    assert offer["text"].startswith(
+        "Admin of “Memorial” asks you to be an emergency contact (tier 1) of Azat."
+    )
+    await lena.press(offer["message_id"], "✅ Accept")
+    told = await azat.next_message(timeout=10)
+    assert told["text"].startswith(
+        "✅ Admin of “Memorial” added Lena as your tier 1 contact, and Lena accepted."
+    )
+    rows = await query(bot, "SELECT added_by, tier FROM contacts WHERE chat_id = ?", (lena.id,))
+    admin_id = (await query(bot, "SELECT id FROM people WHERE telegram_user_id = ?", (admin.id,)))[
+        0
+    ]["id"]
+    assert rows == [{"added_by": admin_id, "tier": 1}]
+    card = await _card(bot, admin, "Azat")
+    assert "• Lena: tier 1, can be reached (added by Admin)" in card["text"].splitlines()
+    # Azat sees Lena among their contacts, and the alert reaches her.
+    assert "Lena" in (await say(azat, "/contacts"))["text"]
+    await say(azat, "Police at the door")
+    bot.clock.set(DEADLINE)
+    await azat.next_message(timeout=10)
+    bot.clock.set(GRACE_ENDS)
+    alert = await lena.next_message(timeout=10)
+    assert "Police at the door" in alert["text"]
+
+
+async def test_a_contact_link_from_a_card_is_worthless_to_strangers_and_once_the_right_is_gone(
+    world: World,
+) -> None:
+    bot, admin = world.bot, world.admin
+    azat = await _team_with_azat(bot, admin)
+    team_id = (await query(bot, "SELECT id FROM teams"))[0]["id"]
+    azat_id = (await query(bot, "SELECT id FROM people WHERE telegram_user_id = ?", (azat.id,)))[0][
+        "id"
+    ]
+    stranger = bot.fake.add_user(first_name="Stranger")
+    mine = await say(stranger, "/help")
+    for data in (f"c1:{team_id}:{azat_id}", f"c2:{team_id}:{azat_id}", f"c1:{team_id}"):
+        await stranger.press_raw(mine["message_id"], data)
+        assert (await stranger.next_message(timeout=10))["text"] == NOT_AVAILABLE
+    assert await query(bot, "SELECT * FROM invites") == []
+    # A link made while a coordinator, opened after Azat left the team: not valid.
+    card = await _card(bot, admin, "Azat")
+    await admin.press(card["message_id"], "👥 Invite tier 2")
+    link = await admin.next_message(timeout=10)
+    leave = await say(azat, "/leaveteam")
+    await azat.press(leave["message_id"], "Memorial")
+    assert "You left" in (await azat.next_message(timeout=10))["text"]
+    lena = bot.fake.add_user(first_name="Lena")
+    offer = await say(lena, f"/start {_code(link)}")
+    assert "not valid" in offer["text"]
+    assert "Azat" not in offer["text"]
+    assert await query(bot, "SELECT * FROM contacts WHERE chat_id = ?", (lena.id,)) == []
+
+
+async def test_a_contact_the_team_adds_during_a_duress_episode_stays_unseen_on_the_phone(
+    world: World,
+) -> None:
+    bot, admin = world.bot, world.admin
+    azat = await _team_with_azat(bot, admin)
+    await set_pins(azat, "4826", duress="9317")
+    assert (await say(azat, "/ok"))["text"] == "🔒 Enter your PIN."
+    await enter(azat, "9317")  # looks like a check-in; the episode begins
+    card = await _card(bot, admin, "Azat")
+    await admin.press(card["message_id"], "👤 Invite tier 1")
+    link = await admin.next_message(timeout=10)
+    lena = bot.fake.add_user(first_name="Lena")
+    offer = await say(lena, f"/start {_code(link)}")
+    since = len(bot.fake.calls)
+    await lena.press(offer["message_id"], "✅ Accept")
+    await bot.fake.wait_for_call("editMessageReplyMarkup", chat_id=lena.id, since=since)
+    azat_id = (await query(bot, "SELECT id FROM people WHERE telegram_user_id = ?", (azat.id,)))[0][
+        "id"
+    ]
+    # Nothing about Lena or the team is queued for the phone, and its list leaves her out.
+    assert (
+        await query(
+            bot,
+            "SELECT id FROM outbox WHERE person_id = ? AND kind = 'invite_answered'",
+            (azat_id,),
+        )
+        == []
+    )
+    assert "Lena" not in (await say(azat, "/contacts"))["text"]
+    # She is a real contact all the same: the duress alarm reached her.
+    assert await query(bot, "SELECT status FROM contacts WHERE chat_id = ?", (lena.id,)) == [
+        {"status": "active"}
+    ]

@@ -34,6 +34,8 @@ class Contact:
     includes_activist: bool | None = None
     # The team whose duty chat this is (a contact the team set up, not the activist).
     duty_of: int | None = None
+    # The coordinator who invited this contact for the activist, if one did.
+    added_by: int | None = None
 
 
 def is_spared(contact: Contact, reason: AlertReason) -> bool:
@@ -55,6 +57,9 @@ class Invite:
     used_at: datetime | None
     # Made under duress: it answers like a real invitation but never makes a contact.
     decoy: bool = False
+    # Made by a coordinator of this team for the activist, not by the activist.
+    by_coordinator: int | None = None
+    team_id: int | None = None
 
     def is_opened_by(self, user_id: int, chat_id: int) -> bool:
         """Return whether the invitation is bound to this user in this chat."""

@@ -15,12 +15,12 @@ from telegram import Bot
 from telegram.error import TelegramError
 
 from bot.clock import Clock
-from bot.core.contacts import Contact, ContactStatus
+from bot.core.contacts import Contact, ContactStatus, Invite
 from bot.core.gated import Unlock
 from bot.core.outbox import PRIORITY_ALERT, PRIORITY_NOTICE, OutboxKind
 from bot.core.people import Person
 from bot.core.phone import PhoneView
-from bot.core.teams import AuditEvent
+from bot.core.teams import AuditEvent, Team
 from bot.core.watches import AlertReason
 from bot.membership import MembershipCheck
 from bot.services import alerting, duress, oversight
@@ -30,6 +30,7 @@ from storage import drills
 from storage import incidents as incident_repository
 from storage import outbox as outbox_repository
 from storage import people as people_repository
+from storage import teams as team_repository
 from storage.database import Database, Transaction
 
 logger = logging.getLogger(__name__)
@@ -57,6 +58,9 @@ class InviteOffer:
     invite_id: int
     activist_name: str
     tier: int
+    # For an invitation a coordinator made for the activist: who, and of which team.
+    coordinator_name: str | None = None
+    team_name: str | None = None
 
 
 @dataclass(frozen=True)
@@ -140,6 +144,58 @@ class ContactService:
             )
         return Invitation(code, tier, expires_at)
 
+    async def invite_for_member(
+        self, coordinator: Person, team_id: int, person_id: int, tier: int
+    ) -> tuple[Invitation, Person] | None:
+        """Return an invitation a coordinator makes for a member of their team, and the member.
+
+        ``None`` unless ``coordinator`` coordinates the team and the person is in it.
+        The invitee is shown who asks, for which team and for whom.
+        """
+        if tier not in (1, 2):
+            raise ValueError("contacts are of tier 1 or 2")
+        now = self._clock.now()
+        code = secrets.token_urlsafe(INVITE_BYTES)
+        expires_at = now + self._settings.invite_lifetime
+        async with self._database.transaction() as tx:
+            member = await self._sponsored(tx, coordinator.id, team_id, person_id)
+            if member is None:
+                return None
+            await contact_repository.add_invite(
+                tx,
+                person_id,
+                tier,
+                hash_code(code),
+                now,
+                expires_at,
+                by_coordinator=coordinator.id,
+                team_id=team_id,
+            )
+        return Invitation(code, tier, expires_at), member
+
+    async def _sponsored(
+        self, tx: Transaction, coordinator_id: int, team_id: int, person_id: int
+    ) -> Person | None:
+        """Return the member if the coordinator may set up contacts for them (now)."""
+        if not await team_repository.is_coordinator(
+            tx, team_id, coordinator_id
+        ) or not await team_repository.is_member(tx, team_id, person_id):
+            return None
+        return await people_repository.by_id(tx, person_id)
+
+    async def _sponsor(self, tx: Transaction, invite: Invite) -> tuple[Person, Team] | None:
+        """Return the coordinator and team behind a coordinator's invitation, if still so."""
+        if invite.by_coordinator is None or invite.team_id is None:
+            return None
+        if (
+            await self._sponsored(tx, invite.by_coordinator, invite.team_id, invite.person_id)
+            is None
+        ):
+            return None
+        coordinator = await people_repository.by_id(tx, invite.by_coordinator)
+        team = await team_repository.by_id(tx, invite.team_id)
+        return None if coordinator is None or team is None else (coordinator, team)
+
     async def open_invite(
         self, code: str, user_id: int, chat_id: int
     ) -> InviteOffer | InviteProblem:
@@ -163,6 +219,12 @@ class ContactService:
                 return InviteProblem.INVALID
             if activist.telegram_user_id == user_id:
                 return InviteProblem.OWN
+            sponsor = None
+            if invite.by_coordinator is not None:
+                # The coordinator must still be one, and the activist still in the team.
+                sponsor = await self._sponsor(tx, invite)
+                if sponsor is None:
+                    return InviteProblem.INVALID
             bound = await contact_repository.mark_opened(tx, invite.id, user_id, chat_id)
             if not bound:
                 # The first opener reopening it in another chat is no second person.
@@ -176,7 +238,12 @@ class ContactService:
             self._on_queued()
         if not bound:
             return InviteProblem.INVALID
-        return InviteOffer(invite.id, activist.display_name, invite.tier)
+        if sponsor is None:
+            return InviteOffer(invite.id, activist.display_name, invite.tier)
+        coordinator, team = sponsor
+        return InviteOffer(
+            invite.id, activist.display_name, invite.tier, coordinator.display_name, team.name
+        )
 
     async def answer_invite(
         self,
@@ -213,6 +280,10 @@ class ContactService:
             ):
                 return InviteProblem.INVALID
             activist = await people_repository.by_id(tx, invite.person_id)
+            sponsor = None if invite.by_coordinator is None else await self._sponsor(tx, invite)
+            if invite.by_coordinator is not None and sponsor is None:
+                # The coordinator lost the right meanwhile, or the activist left the team.
+                return InviteProblem.INVALID
             if activist is None or not await contact_repository.mark_used(tx, invite.id, now):
                 return InviteProblem.INVALID
             if accept and invite.decoy:
@@ -229,10 +300,26 @@ class ContactService:
                     tier=invite.tier,
                     now=now,
                     includes_activist=includes_activist if is_group else False,
+                    added_by=invite.by_coordinator,
                 )
                 detail = {"contact": contact.display_name, "tier": str(invite.tier)}
-                await oversight.record(tx, activist, AuditEvent.CONTACT_ADDED, now, detail)
+                await oversight.report(
+                    tx,
+                    activist,
+                    AuditEvent.CONTACT_ADDED,
+                    now,
+                    actor=activist if sponsor is None else sponsor[0],
+                    detail=detail,
+                    notify=False,
+                )
                 view = await duress.view_of(tx, activist.id)
+                if view is not None and sponsor is not None:
+                    # Someone else may hold the phone: the contact the team set up
+                    # watches over the activist unseen there, and nothing of it
+                    # (nor of the team) reaches the phone.
+                    hidden = replace(view, hidden_contacts=view.hidden_contacts | {contact.id})
+                    await duress.save_view(tx, hidden)
+                    return contact
                 if view is not None and contact.id in view.hidden_contacts:
                     # Invited again for real: the phone sees the contact back.
                     shown = replace(view, hidden_contacts=view.hidden_contacts - {contact.id})
@@ -246,6 +333,8 @@ class ContactService:
             if accept:
                 payload["username"] = username[:64] if username else None
                 payload["includes_activist"] = "yes" if includes_activist else "no"
+            if sponsor is not None:
+                payload["by"], payload["team"] = sponsor[0].display_name, sponsor[1].name
             await self._tell_activist(tx, activist, OutboxKind.INVITE_ANSWERED, payload, now)
         self._on_queued()
         return contact

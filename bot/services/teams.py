@@ -103,6 +103,8 @@ class MemberCard:
     row: MemberRow
     watch: Watch | None
     contacts: list[Contact]
+    # The coordinators who invited some of the contacts, by person id.
+    added_by: dict[int, str]
 
 
 # A dashboard is kept up to date this long after it was opened or refreshed.
@@ -454,7 +456,11 @@ class TeamService:
             if team is None or member is None:
                 return TeamProblem.NOT_AVAILABLE
             row, watch, contacts = await _member(tx, member)
-        return MemberCard(team, row, watch, contacts)
+            added_by: dict[int, str] = {}
+            for inviter_id in {c.added_by for c in contacts if c.added_by is not None}:
+                inviter = await people_repository.by_id(tx, inviter_id)
+                added_by[inviter_id] = inviter.display_name if inviter is not None else "?"
+        return MemberCard(team, row, watch, contacts, added_by)
 
     async def remember_dashboard(
         self, coordinator: Person, team_id: int, chat_id: int, message_id: int, shown: Dashboard
