@@ -37,6 +37,8 @@ class Action(StrEnum):
     MEMBER_CARD = "mc"
     CARD_INVITE_TIER_1 = "c1"
     CARD_INVITE_TIER_2 = "c2"
+    # A contact the presser added for a member (contact, team).
+    CARD_REMOVE_CONTACT = "cx"
 
 
 # The buttons handled by handlers.teams; the rest by handlers.buttons.
@@ -54,6 +56,7 @@ TEAM_ACTIONS = frozenset(
         Action.MEMBER_CARD,
         Action.CARD_INVITE_TIER_1,
         Action.CARD_INVITE_TIER_2,
+        Action.CARD_REMOVE_CONTACT,
     }
 )
 

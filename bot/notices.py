@@ -202,6 +202,14 @@ def render_team_notice(message: OutboxMessage, tr: Translator, zone: str) -> str
             chat=message.payload.get("chat") or "?",
             tier=message.payload.get("tier") or "2",
         )
+    if event == "contact_removed_by_coordinator":
+        return tr(
+            "👥 {coordinator} of “{team}” removed {contact}, whom they had added, from your "
+            "contacts.",
+            coordinator=message.payload.get("by") or "?",
+            team=team,
+            contact=message.payload.get("contact") or "?",
+        )
     if event == "link_contested":
         # Content-free: nothing about who the second opener was.
         return tr(

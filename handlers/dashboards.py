@@ -128,7 +128,7 @@ def render_dashboard(
 
 
 def render_card(
-    tr: Translator, card: MemberCard, zone: str, now: datetime
+    tr: Translator, card: MemberCard, zone: str, now: datetime, reader: Person
 ) -> tuple[str, InlineKeyboardMarkup]:
     """Return a member's card: state, plan, contacts; buttons to invite contacts, and back."""
     row = card.row
@@ -169,7 +169,19 @@ def render_card(
     if not card.contacts:
         lines.append(tr("none yet"))
     pair = (card.team.id, row.person_id)
+    # The reader may remove the contacts they added themselves.
+    removable = [
+        [
+            InlineKeyboardButton(
+                tr("🗑 Remove {name}", name=contact.display_name)[:60],
+                callback_data=encode(Action.CARD_REMOVE_CONTACT, contact.id, card.team.id),
+            )
+        ]
+        for contact in card.contacts
+        if contact.added_by == reader.id
+    ]
     keyboard = [
+        *removable,
         [
             InlineKeyboardButton(
                 tr("👤 Invite tier 1"), callback_data=encode(Action.CARD_INVITE_TIER_1, *pair)
@@ -237,7 +249,7 @@ async def show_card(callback: Callback, sender: Sender, context: BotContext) -> 
         await sender.message.reply_text(not_available(tr))
         return
     now = context.services.clock.now()
-    text, markup = render_card(tr, card, await _zone_of(context, sender.person), now)
+    text, markup = render_card(tr, card, await _zone_of(context, sender.person), now, sender.person)
     await sender.message.reply_text(text, reply_markup=markup)
 
 
@@ -269,6 +281,27 @@ async def invite_for_member(callback: Callback, sender: Sender, context: BotCont
         ),
         # A link preview would fetch the page: keep the code between us and Telegram.
         link_preview_options=LinkPreviewOptions(is_disabled=True),
+    )
+
+
+async def remove_for_member(callback: Callback, sender: Sender, context: BotContext) -> None:
+    """🗑 on a card: remove a contact the presser added for the member."""
+    tr = sender.tr
+    removed = (
+        None
+        if callback.extra is None
+        else await context.services.contacts.remove_for_member(
+            sender.person, callback.extra, callback.target
+        )
+    )
+    if removed is None:
+        await sender.message.reply_text(not_available(tr))
+        return
+    await sender.message.reply_text(
+        tr(
+            "{contact} is no longer a contact: they get no more alerts. The activist is told.",
+            contact=removed.display_name,
+        )
     )
 
 

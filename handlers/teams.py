@@ -26,7 +26,13 @@ from bot.i18n import Translator
 from bot.languages import guess_language
 from bot.notices import reason_of
 from bot.services.teams import AUDIT_PAGE, Joined, TeamInvitation, TeamProblem
-from handlers.dashboards import invite_for_member, send_dashboard, show_card, show_dashboard
+from handlers.dashboards import (
+    invite_for_member,
+    remove_for_member,
+    send_dashboard,
+    show_card,
+    show_dashboard,
+)
 from handlers.gate import run_gated
 from handlers.sender import Sender, identify
 
@@ -512,6 +518,7 @@ _PRESSES: Mapping[Action, Callable[[Callback, Sender, BotContext], Awaitable[Non
     Action.MEMBER_CARD: show_card,
     Action.CARD_INVITE_TIER_1: invite_for_member,
     Action.CARD_INVITE_TIER_2: invite_for_member,
+    Action.CARD_REMOVE_CONTACT: remove_for_member,
 }
 
 

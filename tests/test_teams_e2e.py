@@ -556,3 +556,47 @@ async def test_a_contact_the_team_adds_during_a_duress_episode_stays_unseen_on_t
     assert await query(bot, "SELECT status FROM contacts WHERE chat_id = ?", (lena.id,)) == [
         {"status": "active"}
     ]
+
+
+async def test_a_coordinator_removes_a_contact_they_added_and_no_one_else_can(
+    world: World,
+) -> None:
+    bot, admin = world.bot, world.admin
+    azat = await _team_with_azat(bot, admin)
+    card = await _card(bot, admin, "Azat")
+    await admin.press(card["message_id"], "👤 Invite tier 1")
+    lena = bot.fake.add_user(first_name="Lena")
+    offer = await say(lena, f"/start {_code(await admin.next_message(timeout=10))}")
+    await lena.press(offer["message_id"], "✅ Accept")
+    await azat.next_message(timeout=10)  # told who added whom
+    dilbar = bot.fake.add_user(first_name="Dilbar")
+    await _accept(bot, dilbar, _code(await say(admin, "/coordinator")))
+    await admin.next_message(timeout=10)  # Dilbar became a coordinator
+    lena_contact = (await query(bot, "SELECT id FROM contacts WHERE chat_id = ?", (lena.id,)))[0][
+        "id"
+    ]
+    team_id = (await query(bot, "SELECT id FROM teams"))[0]["id"]
+    # Another coordinator sees who added Lena, but has no button to remove her...
+    others = await _card(bot, dilbar, "Azat")
+    assert "(added by Admin)" in others["text"]
+    buttons = [b["text"] for row in others["reply_markup"]["inline_keyboard"] for b in row]
+    assert "🗑 Remove Lena" not in buttons
+    # ...and a forged one does nothing, for them or for Lena herself.
+    for presser in (dilbar, lena):
+        mine = await say(presser, "/help")
+        await presser.press_raw(mine["message_id"], f"cx:{lena_contact}:{team_id}")
+        assert (await presser.next_message(timeout=10))["text"] == NOT_AVAILABLE
+    assert len(await query(bot, "SELECT id FROM contacts WHERE chat_id = ?", (lena.id,))) == 1
+
+    card = await _card(bot, admin, "Azat")
+    await admin.press(card["message_id"], "🗑 Remove Lena")
+    done = await admin.next_message(timeout=10)
+    assert done["text"].startswith("Lena is no longer a contact")
+    told = await azat.next_message(timeout=10)
+    assert (
+        told["text"]
+        == "👥 Admin of “Memorial” removed Lena, whom they had added, from your contacts."
+    )
+    assert await query(bot, "SELECT id FROM contacts WHERE chat_id = ?", (lena.id,)) == []
+    trail = await say(admin, "/audit")
+    assert "Azat: Lena removed as a contact" in trail["text"]

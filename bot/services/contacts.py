@@ -173,6 +173,49 @@ class ContactService:
             )
         return Invitation(code, tier, expires_at), member
 
+    async def remove_for_member(
+        self, coordinator: Person, team_id: int, contact_id: int
+    ) -> Contact | None:
+        """Remove a contact ``coordinator`` added for a member of their team; tell the member.
+
+        ``None`` unless the coordinator still coordinates the team, the contact's
+        activist is still in it and this coordinator added the contact. During a
+        duress episode the phone is told nothing (it may not be the member holding it).
+        """
+        now = self._clock.now()
+        async with self._database.transaction() as tx:
+            contact = await contact_repository.contact_by_id(tx, contact_id)
+            if contact is None or contact.added_by != coordinator.id:
+                return None
+            member = await self._sponsored(tx, coordinator.id, team_id, contact.person_id)
+            team = await team_repository.by_id(tx, team_id)
+            if member is None or team is None:
+                return None
+            await contact_repository.remove_contact(tx, contact.id)
+            await oversight.report(
+                tx,
+                member,
+                AuditEvent.CONTACT_REMOVED,
+                now,
+                actor=coordinator,
+                detail={"contact": contact.display_name},
+                notify=False,
+            )
+            view = await duress.view_of(tx, member.id)
+            if view is not None:
+                shown = replace(view, hidden_contacts=view.hidden_contacts - {contact.id})
+                await duress.save_view(tx, shown)
+            else:
+                payload: dict[str, str | None] = {
+                    "event": "contact_removed_by_coordinator",
+                    "team": team.name,
+                    "by": coordinator.display_name,
+                    "contact": contact.display_name,
+                }
+                await self._tell_activist(tx, member, OutboxKind.TEAM_NOTICE, payload, now)
+        self._on_queued()
+        return contact
+
     async def _sponsored(
         self, tx: Transaction, coordinator_id: int, team_id: int, person_id: int
     ) -> Person | None:
