@@ -39,6 +39,10 @@ class Action(StrEnum):
     CARD_INVITE_TIER_2 = "c2"
     # A contact the presser added for a member (contact, team).
     CARD_REMOVE_CONTACT = "cx"
+    # A drill for one member (team, member), or, asked then confirmed, for all (team).
+    CARD_DRILL = "dm"
+    TEAM_DRILL = "dt"
+    TEAM_DRILL_GO = "dg"
 
 
 # The buttons handled by handlers.teams; the rest by handlers.buttons.
@@ -57,6 +61,9 @@ TEAM_ACTIONS = frozenset(
         Action.CARD_INVITE_TIER_1,
         Action.CARD_INVITE_TIER_2,
         Action.CARD_REMOVE_CONTACT,
+        Action.CARD_DRILL,
+        Action.TEAM_DRILL,
+        Action.TEAM_DRILL_GO,
     }
 )
 

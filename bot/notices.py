@@ -202,6 +202,20 @@ def render_team_notice(message: OutboxMessage, tr: Translator, zone: str) -> str
             chat=message.payload.get("chat") or "?",
             tier=message.payload.get("tier") or "2",
         )
+    if event == "team_drill":
+        return tr(
+            "🧪 {coordinator} of “{team}” started a drill: each of your contacts gets a test "
+            "alert to confirm, to prove your alerts reach them. Nothing is wrong.",
+            coordinator=message.payload.get("by") or "?",
+            team=team,
+        )
+    if event == "drill_confirmed":
+        return tr(
+            "🧪 {contact} confirmed the drill for {name} ({team}).",
+            contact=message.payload.get("contact") or "?",
+            name=name,
+            team=team,
+        )
     if event == "contact_removed_by_coordinator":
         return tr(
             "👥 {coordinator} of “{team}” removed {contact}, whom they had added, from your "

@@ -122,9 +122,42 @@ def render_dashboard(
     ]
     keyboard = [names[start : start + 2] for start in range(0, len(names), 2)]
     keyboard.append(
-        [InlineKeyboardButton(tr("🔄 Refresh"), callback_data=encode(Action.DASHBOARD, team.id))]
+        [
+            InlineKeyboardButton(tr("🔄 Refresh"), callback_data=encode(Action.DASHBOARD, team.id)),
+            InlineKeyboardButton(
+                tr("🧪 Drill everyone"), callback_data=encode(Action.TEAM_DRILL, team.id)
+            ),
+        ]
     )
     return "\n".join(lines), InlineKeyboardMarkup(keyboard)
+
+
+def _drill_line(tr: Translator, card: MemberCard, zone: str) -> str:
+    """Return the latest drill: when, by whom, who confirmed it and who not yet."""
+    outcome = card.drill
+    if outcome is None:
+        return tr("No drill yet: 🧪 proves that the alerts reach every contact.")
+    names = {contact.id: contact.display_name for contact in card.contacts}
+    confirmed = [
+        tr("{contact} at {moment}", contact=names[contact_id], moment=tr.moment(at, zone))
+        for contact_id, at in outcome.confirmed.items()
+        if at is not None and contact_id in names
+    ]
+    waiting = [
+        names[contact_id]
+        for contact_id, at in outcome.confirmed.items()
+        if at is None and contact_id in names
+    ]
+    line = tr(
+        "Last drill {moment}, by {who}.",
+        moment=tr.moment(outcome.drill.created_at, zone),
+        who=card.drill_by or "?",
+    )
+    if confirmed:
+        line += " " + tr("Confirmed: {names}.", names=", ".join(confirmed))
+    if waiting:
+        line += " " + tr("Not yet: {names}.", names=", ".join(waiting))
+    return line
 
 
 def render_card(
@@ -168,6 +201,7 @@ def render_card(
         lines.append(line)
     if not card.contacts:
         lines.append(tr("none yet"))
+    lines += ["", _drill_line(tr, card, zone)]
     pair = (card.team.id, row.person_id)
     # The reader may remove the contacts they added themselves.
     removable = [
@@ -182,6 +216,7 @@ def render_card(
     ]
     keyboard = [
         *removable,
+        [InlineKeyboardButton(tr("🧪 Drill"), callback_data=encode(Action.CARD_DRILL, *pair))],
         [
             InlineKeyboardButton(
                 tr("👤 Invite tier 1"), callback_data=encode(Action.CARD_INVITE_TIER_1, *pair)
@@ -303,6 +338,78 @@ async def remove_for_member(callback: Callback, sender: Sender, context: BotCont
             contact=removed.display_name,
         )
     )
+
+
+async def drill_member(callback: Callback, sender: Sender, context: BotContext) -> None:
+    """🧪 on a card: a test alert to each of the member's reachable contacts."""
+    tr = sender.tr
+    started = (
+        None
+        if callback.extra is None
+        else await context.services.contacts.drill_for_team(
+            sender.person, callback.target, callback.extra
+        )
+    )
+    if not started:
+        await sender.message.reply_text(not_available(tr))
+        return
+    ((member, count),) = started
+    if count == 0:
+        text = tr(
+            "{name} has no contact who can be reached: no drill was sent.", name=member.display_name
+        )
+    else:
+        text = tr.plural(
+            "🧪 A test alert went to {count} contact of {name}. You hear as they confirm; "
+            "the card shows who did.",
+            "🧪 A test alert went to {count} contacts of {name}. You hear as each confirms; "
+            "the card shows who did.",
+            count,
+            name=member.display_name,
+        )
+    await sender.message.reply_text(text)
+
+
+async def ask_team_drill(callback: Callback, sender: Sender, context: BotContext) -> None:
+    """🧪 on the dashboard: ask before drilling every member's contacts."""
+    tr = sender.tr
+    board = await context.services.teams.dashboard(sender.person, callback.target)
+    if isinstance(board, TeamProblem):
+        await sender.message.reply_text(not_available(tr))
+        return
+    button = InlineKeyboardButton(
+        tr("🧪 Yes, drill all {count}", count=len(board.rows)),
+        callback_data=encode(Action.TEAM_DRILL_GO, board.team.id),
+    )
+    await sender.message.reply_text(
+        tr(
+            "Send a test alert to the contacts of every member of “{team}” ({count})? Each "
+            "member is told it is a drill; each contact is asked to confirm.",
+            team=board.team.name,
+            count=len(board.rows),
+        ),
+        reply_markup=InlineKeyboardMarkup([[button]]),
+    )
+
+
+async def drill_team(callback: Callback, sender: Sender, context: BotContext) -> None:
+    """The confirmation of a team drill: drill every member; say who has no reachable contact."""
+    tr = sender.tr
+    started = await context.services.contacts.drill_for_team(sender.person, callback.target)
+    if started is None:
+        await _edit(sender.message, not_available(tr), None)
+        return
+    asked = sum(count for _, count in started)
+    unreachable = [member.display_name for member, count in started if count == 0]
+    text = tr(
+        "🧪 Test alerts went out: contacts asked: {contacts}; members drilled: {members}.",
+        contacts=asked,
+        members=len(started) - len(unreachable),
+    )
+    if unreachable:
+        text += "\n" + tr("⚠️ No contact can be reached for: {names}.", names=", ".join(unreachable))
+    # The question's button goes: a second press must not drill again.
+    await _edit(sender.message, text, None)
 
 
 async def _edit(message: Message, text: str, markup: InlineKeyboardMarkup | None) -> None:

@@ -27,6 +27,9 @@ from bot.languages import guess_language
 from bot.notices import reason_of
 from bot.services.teams import AUDIT_PAGE, Joined, TeamInvitation, TeamProblem
 from handlers.dashboards import (
+    ask_team_drill,
+    drill_member,
+    drill_team,
     invite_for_member,
     remove_for_member,
     send_dashboard,
@@ -332,6 +335,19 @@ def _describe(tr: Translator, entry: AuditEntry) -> str:
         )
     if entry.event is AuditEvent.ALERT_CLOSED:
         return tr("✅ alert about {subject} closed: checked in", subject=subject)
+    if entry.event is AuditEvent.DRILL_STARTED:
+        return tr(
+            "🧪 {actor} started a drill for {subject} (contacts asked: {count})",
+            actor=actor,
+            subject=subject,
+            count=entry.detail.get("contacts", "0"),
+        )
+    if entry.event is AuditEvent.DRILL_CONFIRMED:
+        return tr(
+            "🧪 {contact} confirmed the drill for {subject}",
+            contact=entry.detail.get("contact", "?"),
+            subject=subject,
+        )
     change = _change(tr, entry)
     if change is None:
         # Events of later features, recorded before this reader knew them.
@@ -519,6 +535,9 @@ _PRESSES: Mapping[Action, Callable[[Callback, Sender, BotContext], Awaitable[Non
     Action.CARD_INVITE_TIER_1: invite_for_member,
     Action.CARD_INVITE_TIER_2: invite_for_member,
     Action.CARD_REMOVE_CONTACT: remove_for_member,
+    Action.CARD_DRILL: drill_member,
+    Action.TEAM_DRILL: ask_team_drill,
+    Action.TEAM_DRILL_GO: drill_team,
 }
 
 

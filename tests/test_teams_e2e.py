@@ -335,7 +335,7 @@ async def test_the_dashboard_shows_members_by_state_and_is_edited_in_place_as_an
     assert "    next check-in by Sun, Mar 1 21:00 (in 12 hours)" in lines
     assert "    no check-in yet · contacts reachable: 1 of 1" in lines
     buttons = [b["text"] for row in board["reply_markup"]["inline_keyboard"] for b in row]
-    assert buttons == ["🟢 Azat", "🟢 Bahar", "🔄 Refresh"]
+    assert buttons == ["🟢 Azat", "🟢 Bahar", "🔄 Refresh", "🧪 Drill everyone"]
     await say(azat, "Police at the door, Lenina 5")
 
     since = len(bot.fake.calls)
@@ -600,3 +600,76 @@ async def test_a_coordinator_removes_a_contact_they_added_and_no_one_else_can(
     assert await query(bot, "SELECT id FROM contacts WHERE chat_id = ?", (lena.id,)) == []
     trail = await say(admin, "/audit")
     assert "Azat: Lena removed as a contact" in trail["text"]
+
+
+async def test_a_coordinators_drill_proves_a_members_chain_and_the_card_says_who_confirmed(
+    world: World,
+) -> None:
+    bot, admin = world.bot, world.admin
+    azat = await _team_with_azat(bot, admin)
+    dilbar = bot.fake.add_user(first_name="Dilbar")
+    await add_contact(azat, dilbar)
+    card = await _card(bot, admin, "Azat")
+    assert "No drill yet" in card["text"]
+    await admin.press(card["message_id"], "🧪 Drill")
+    started = await admin.next_message(timeout=10)
+    assert started["text"].startswith("🧪 A test alert went to 1 contact of Azat.")
+    told = await azat.next_message(timeout=10)
+    assert told["text"].startswith("🧪 Admin of “Memorial” started a drill")
+    drill = await dilbar.next_message(timeout=10)
+    since = len(bot.fake.calls)
+    await dilbar.press(drill["message_id"], "✅ Received")
+    heard = await admin.next_message(timeout=10)
+    assert heard["text"] == "🧪 Dilbar confirmed the drill for Azat (Memorial)."
+    card = await _card(bot, admin, "Azat")
+    assert "Confirmed: Dilbar at Sun, Mar 1 09:00." in card["text"]
+    assert "Not yet" not in card["text"]
+    # The phone heard of the drill once, not of each confirmation.
+    assert not [
+        c
+        for c in bot.fake.calls[since:]
+        if c.params.get("chat_id") == azat.id and "confirmed" in str(c.params.get("text"))
+    ]
+    trail = (await say(admin, "/audit"))["text"]
+    assert "🧪 Dilbar confirmed the drill for Azat" in trail
+    assert "🧪 Admin started a drill for Azat (contacts asked: 1)" in trail
+
+
+async def test_a_drill_of_the_whole_team_is_asked_first_and_names_who_cannot_be_reached(
+    world: World,
+) -> None:
+    bot, admin = world.bot, world.admin
+    azat = await _team_with_azat(bot, admin)
+    dilbar = bot.fake.add_user(first_name="Dilbar")
+    await add_contact(azat, dilbar)
+    bahar = bot.fake.add_user(first_name="Bahar")
+    await say(bahar, "/start")
+    await _accept(bot, bahar, _code(await say(admin, "/enrol")))
+    await admin.next_message(timeout=10)  # Bahar joined
+    board = await say(admin, "/team")
+    await admin.press(board["message_id"], "🧪 Drill everyone")
+    question = await admin.next_message(timeout=10)
+    assert question["text"].startswith("Send a test alert to the contacts of every member")
+    assert await query(bot, "SELECT id FROM drills") == []
+    since = len(bot.fake.calls)
+    await admin.press(question["message_id"], "🧪 Yes, drill all 2")
+    summary = await bot.fake.wait_for_call("editMessageText", chat_id=admin.id, since=since)
+    assert summary.params["text"] == (
+        "🧪 Test alerts went out: contacts asked: 1; members drilled: 1.\n"
+        "⚠️ No contact can be reached for: Bahar."
+    )
+    assert "🧪" in (await dilbar.next_message(timeout=10))["text"]
+    assert "started a drill" in (await azat.next_message(timeout=10))["text"]
+    # Strangers and members pressing the drill buttons start nothing.
+    team_id = (await query(bot, "SELECT id FROM teams"))[0]["id"]
+    for outsider in (bot.fake.add_user(first_name="Stranger"), azat, dilbar):
+        mine = await say(outsider, "/help")
+        await outsider.press_raw(mine["message_id"], f"dt:{team_id}")
+        assert (await outsider.next_message(timeout=10))["text"] == NOT_AVAILABLE
+        await outsider.press_raw(mine["message_id"], f"dm:{team_id}:1")
+        assert (await outsider.next_message(timeout=10))["text"] == NOT_AVAILABLE
+        calls = len(bot.fake.calls)
+        await outsider.press_raw(mine["message_id"], f"dg:{team_id}")
+        edit = await bot.fake.wait_for_call("editMessageText", chat_id=outsider.id, since=calls)
+        assert edit.params["text"] == NOT_AVAILABLE
+    assert len(await query(bot, "SELECT id FROM drills")) == 1

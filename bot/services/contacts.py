@@ -32,6 +32,7 @@ from storage import outbox as outbox_repository
 from storage import people as people_repository
 from storage import teams as team_repository
 from storage.database import Database, Transaction
+from storage.outbox import NewMessage
 
 logger = logging.getLogger(__name__)
 
@@ -596,6 +597,8 @@ class ContactService:
             if not contacts:
                 return 0
             drill_id = await drills.add(tx, person.id, now)
+            detail = {"contacts": str(len(contacts))}
+            await oversight.record(tx, person, AuditEvent.DRILL_STARTED, now, detail)
             for contact in contacts:
                 await outbox_repository.add(
                     tx,
@@ -611,13 +614,95 @@ class ContactService:
         self._on_queued()
         return len(contacts)
 
+    async def drill_for_team(
+        self, coordinator: Person, team_id: int, person_id: int | None = None
+    ) -> list[tuple[Person, int]] | None:
+        """Start a drill for one member of the team, or (``None``) for every member.
+
+        Each member's reachable contacts get a clearly marked test alert to
+        confirm; the member is told (not during a duress episode). Return each
+        member with how many contacts were asked; ``None`` without the right.
+        """
+        now = self._clock.now()
+        started: list[tuple[Person, int]] = []
+        async with self._database.transaction() as tx:
+            team = await team_repository.by_id(tx, team_id)
+            if team is None or not await team_repository.is_coordinator(
+                tx, team_id, coordinator.id
+            ):
+                return None
+            if person_id is None:
+                members = await team_repository.members_of(tx, team_id)
+            else:
+                member = await self._sponsored(tx, coordinator.id, team_id, person_id)
+                if member is None:
+                    return None
+                members = [member]
+            for member in members:
+                started.append((member, await self._team_drill(tx, coordinator, team, member, now)))
+        self._on_queued()
+        return started
+
+    async def _team_drill(
+        self, tx: Transaction, coordinator: Person, team: Team, member: Person, now: datetime
+    ) -> int:
+        contacts = [
+            c
+            for c in await contact_repository.contacts_of(tx, member.id)
+            if c.status is ContactStatus.ACTIVE
+        ]
+        if not contacts:
+            return 0
+        drill_id = await drills.add(tx, member.id, now, started_by=coordinator.id, team_id=team.id)
+        await outbox_repository.add_many(
+            tx,
+            [
+                # Below any real alert: a whole team's drill must not stand before one.
+                NewMessage(
+                    person_id=member.id,
+                    contact_id=contact.id,
+                    drill_id=drill_id,
+                    chat_id=contact.chat_id,
+                    kind=OutboxKind.DRILL,
+                    priority=PRIORITY_NOTICE,
+                    payload={},
+                )
+                for contact in contacts
+            ],
+            now,
+        )
+        detail = {"contacts": str(len(contacts))}
+        await oversight.report(
+            tx,
+            member,
+            AuditEvent.DRILL_STARTED,
+            now,
+            actor=coordinator,
+            detail=detail,
+            notify=False,
+        )
+        if await duress.view_of(tx, member.id) is None:
+            payload: dict[str, str | None] = {
+                "event": "team_drill",
+                "team": team.name,
+                "by": coordinator.display_name,
+                "count": str(len(contacts)),
+            }
+            await self._tell_activist(tx, member, OutboxKind.TEAM_NOTICE, payload, now)
+        return len(contacts)
+
     async def confirm_drill(self, drill_id: int, chat_id: int) -> bool:
-        """Record the confirmation of the contact in ``chat_id``; ``False`` if not theirs."""
+        """Record the confirmation of the contact in ``chat_id``; ``False`` if not theirs.
+
+        An activist's own drill tells the activist; a team's tells the coordinator
+        who started it (if still one), never the phone.
+        """
         now = self._clock.now()
         async with self._database.transaction() as tx:
-            person_id = await drills.person_of(tx, drill_id)
-            if person_id is None:
+            drill = await drills.by_id(tx, drill_id)
+            if drill is None:
                 return False
+            person_id = drill.person_id
             contact = next(
                 (
                     c
@@ -631,12 +716,53 @@ class ContactService:
                 return False
             confirmed = await drills.confirm(tx, drill_id, contact.id, now)
             if confirmed:
-                await self._tell_activist(
-                    tx, activist, OutboxKind.DRILL_CONFIRMED, {"contact": contact.display_name}, now
+                detail = {"contact": contact.display_name}
+                await oversight.report(
+                    tx, activist, AuditEvent.DRILL_CONFIRMED, now, detail=detail, notify=False
                 )
+                if drill.started_by is None:
+                    await self._tell_activist(
+                        tx,
+                        activist,
+                        OutboxKind.DRILL_CONFIRMED,
+                        {"contact": contact.display_name},
+                        now,
+                    )
+                else:
+                    await self._tell_starter(tx, drill, activist, contact, now)
         if confirmed:
             self._on_queued()
         return True
+
+    async def _tell_starter(
+        self, tx: Transaction, drill: drills.Drill, member: Person, contact: Contact, now: datetime
+    ) -> None:
+        """Tell the coordinator who started a team drill that a contact confirmed it."""
+        if drill.started_by is None or drill.team_id is None:
+            return
+        starter = await people_repository.by_id(tx, drill.started_by)
+        team = await team_repository.by_id(tx, drill.team_id)
+        if (
+            starter is None
+            or team is None
+            or not await team_repository.is_coordinator(tx, team.id, starter.id)
+        ):
+            return
+        payload: dict[str, str | None] = {
+            "event": "drill_confirmed",
+            "team": team.name,
+            "subject": member.display_name,
+            "contact": contact.display_name,
+        }
+        await outbox_repository.add(
+            tx,
+            person_id=starter.id,
+            chat_id=starter.telegram_user_id,
+            kind=OutboxKind.TEAM_NOTICE,
+            priority=PRIORITY_NOTICE,
+            payload=payload,
+            now=now,
+        )
 
     async def _tell_activist(
         self,

@@ -27,6 +27,7 @@ from bot.services import duress
 from bot.services.contacts import hash_code
 from storage import contacts as contact_repository
 from storage import dashboards as dashboard_repository
+from storage import drills
 from storage import incidents as incident_repository
 from storage import outbox as outbox_repository
 from storage import people as people_repository
@@ -34,6 +35,7 @@ from storage import teams as team_repository
 from storage import watches as watch_repository
 from storage.dashboards import DashboardMessage
 from storage.database import Database, Transaction
+from storage.drills import DrillOutcome
 
 logger = logging.getLogger(__name__)
 
@@ -105,6 +107,9 @@ class MemberCard:
     contacts: list[Contact]
     # The coordinators who invited some of the contacts, by person id.
     added_by: dict[int, str]
+    # The member's latest drill, who started it and who confirmed it.
+    drill: DrillOutcome | None = None
+    drill_by: str | None = None
 
 
 # A dashboard is kept up to date this long after it was opened or refreshed.
@@ -460,7 +465,21 @@ class TeamService:
             for inviter_id in {c.added_by for c in contacts if c.added_by is not None}:
                 inviter = await people_repository.by_id(tx, inviter_id)
                 added_by[inviter_id] = inviter.display_name if inviter is not None else "?"
-        return MemberCard(team, row, watch, contacts, added_by)
+            drill = await drills.latest_of(tx, member.id)
+            starter = (
+                member
+                if drill is None or drill.drill.started_by is None
+                else await people_repository.by_id(tx, drill.drill.started_by)
+            )
+        return MemberCard(
+            team,
+            row,
+            watch,
+            contacts,
+            added_by,
+            drill,
+            starter.display_name if starter is not None else "?",
+        )
 
     async def remember_dashboard(
         self, coordinator: Person, team_id: int, chat_id: int, message_id: int, shown: Dashboard
