@@ -43,6 +43,9 @@ class Action(StrEnum):
     CARD_DRILL = "dm"
     TEAM_DRILL = "dt"
     TEAM_DRILL_GO = "dg"
+    # The team's settings (team), and one choice among them (team, choice).
+    TEAM_SETTINGS = "ts"
+    TEAM_SETTING = "tv"
 
 
 # The buttons handled by handlers.teams; the rest by handlers.buttons.
@@ -64,6 +67,8 @@ TEAM_ACTIONS = frozenset(
         Action.CARD_DRILL,
         Action.TEAM_DRILL,
         Action.TEAM_DRILL_GO,
+        Action.TEAM_SETTINGS,
+        Action.TEAM_SETTING,
     }
 )
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, Message
 from telegram.error import BadRequest, Forbidden, TelegramError
@@ -19,10 +19,20 @@ from bot.context import BotContext
 from bot.core.contacts import ContactStatus
 from bot.core.dashboards import MemberRow
 from bot.core.people import Person
+from bot.core.plans import IntervalPlan, Plan
+from bot.core.teams import Team
 from bot.core.watches import WatchState
 from bot.i18n import Translator, to_minutes
 from bot.notices import reason_of
-from bot.services.teams import Dashboard, MemberCard, TeamProblem
+from bot.services.teams import (
+    DUTY_TIER_CHOICES,
+    GRACE_CHOICES,
+    PLAN_CHOICES,
+    REMINDER_CHOICES,
+    Dashboard,
+    MemberCard,
+    TeamProblem,
+)
 from handlers.phrases import describe_plan
 from handlers.sender import Sender
 
@@ -127,6 +137,13 @@ def render_dashboard(
             InlineKeyboardButton(
                 tr("🧪 Drill everyone"), callback_data=encode(Action.TEAM_DRILL, team.id)
             ),
+        ]
+    )
+    keyboard.append(
+        [
+            InlineKeyboardButton(
+                tr("⚙️ Settings"), callback_data=encode(Action.TEAM_SETTINGS, team.id)
+            )
         ]
     )
     return "\n".join(lines), InlineKeyboardMarkup(keyboard)
@@ -410,6 +427,107 @@ async def drill_team(callback: Callback, sender: Sender, context: BotContext) ->
         text += "\n" + tr("⚠️ No contact can be reached for: {names}.", names=", ".join(unreachable))
     # The question's button goes: a second press must not drill again.
     await _edit(sender.message, text, None)
+
+
+def _plan_label(tr: Translator, plan: Plan | None) -> str:
+    if plan is None:
+        return tr("none: members set their own")
+    if isinstance(plan, IntervalPlan):
+        return tr("every {duration}", duration=tr.duration(plan.every))
+    return tr("daily at {times}", times=", ".join(tr.time_of_day(t) for t in plan.times))
+
+
+def _grace_label(tr: Translator, grace: timedelta | None) -> str:
+    return tr("the bot's default") if grace is None else tr.duration(grace)
+
+
+def _reminders_label(tr: Translator, reminders: tuple[timedelta, ...] | None) -> str:
+    if reminders is None:
+        return tr("the bot's default")
+    if not reminders:
+        return tr("none")
+    return tr("{before} before", before=", ".join(tr.duration(r) for r in reminders))
+
+
+def render_settings(tr: Translator, team: Team) -> tuple[str, InlineKeyboardMarkup]:
+    """Return the team's settings, with a button for each choice (the current one ticked)."""
+    defaults = team.defaults
+    duty = team.duty_chat_name or tr("none yet (/dutychat)")
+    text = "\n".join(
+        [
+            tr("⚙️ Settings of “{team}”", team=team.name),
+            "",
+            tr("Members who join without a plan of their own get:"),
+            tr("Plan: {plan}", plan=_plan_label(tr, defaults.plan)),
+            tr("Grace: {grace}", grace=_grace_label(tr, defaults.grace)),
+            tr("Reminders: {reminders}", reminders=_reminders_label(tr, defaults.reminders)),
+            "",
+            tr(
+                "Duty chat: {chat}, a tier {tier} contact of every member.",
+                chat=duty,
+                tier=team.duty_tier,
+            ),
+        ]
+    )
+
+    def button(label: str, choice: int, chosen: bool) -> InlineKeyboardButton:
+        return InlineKeyboardButton(
+            ("✓ " if chosen else "") + label,
+            callback_data=encode(Action.TEAM_SETTING, team.id, choice),
+        )
+
+    plans = [
+        button(_plan_label(tr, plan) if plan else tr("no plan"), choice, plan == defaults.plan)
+        for choice, plan in PLAN_CHOICES.items()
+    ]
+    graces = [
+        button(
+            _grace_label(tr, grace) if grace else tr("default grace"),
+            choice,
+            grace == defaults.grace,
+        )
+        for choice, grace in GRACE_CHOICES.items()
+    ]
+    reminders = [
+        button(
+            _reminders_label(tr, value) if value is not None else tr("default reminders"),
+            choice,
+            value == defaults.reminders,
+        )
+        for choice, value in REMINDER_CHOICES.items()
+    ]
+    tiers = [
+        button(tr("duty chat: tier {tier}", tier=tier), choice, tier == team.duty_tier)
+        for choice, tier in DUTY_TIER_CHOICES.items()
+    ]
+    keyboard = [plans[:2], plans[2:], graces[:2], graces[2:], reminders[:2], reminders[2:], tiers]
+    return text, InlineKeyboardMarkup(keyboard)
+
+
+async def show_settings(callback: Callback, sender: Sender, context: BotContext) -> None:
+    """⚙️ on the dashboard: the team's settings, in a message of their own."""
+    team = await context.services.teams.team_for(sender.person, callback.target)
+    if team is None:
+        await sender.message.reply_text(not_available(sender.tr))
+        return
+    text, markup = render_settings(sender.tr, team)
+    await sender.message.reply_text(text, reply_markup=markup)
+
+
+async def change_setting(callback: Callback, sender: Sender, context: BotContext) -> None:
+    """A choice among the settings: apply it, and show the settings as they are now."""
+    team = (
+        TeamProblem.NOT_AVAILABLE
+        if callback.extra is None
+        else await context.services.teams.change_setting(
+            sender.person, callback.target, callback.extra
+        )
+    )
+    if isinstance(team, TeamProblem):
+        await _edit(sender.message, not_available(sender.tr), None)
+        return
+    text, markup = render_settings(sender.tr, team)
+    await _edit(sender.message, text, markup)
 
 
 async def _edit(message: Message, text: str, markup: InlineKeyboardMarkup | None) -> None:

@@ -28,6 +28,7 @@ from bot.notices import reason_of
 from bot.services.teams import AUDIT_PAGE, Joined, TeamInvitation, TeamProblem
 from handlers.dashboards import (
     ask_team_drill,
+    change_setting,
     drill_member,
     drill_team,
     invite_for_member,
@@ -35,8 +36,10 @@ from handlers.dashboards import (
     send_dashboard,
     show_card,
     show_dashboard,
+    show_settings,
 )
 from handlers.gate import run_gated
+from handlers.phrases import describe_plan
 from handlers.sender import Sender, identify
 
 logger = logging.getLogger(__name__)
@@ -348,6 +351,8 @@ def _describe(tr: Translator, entry: AuditEntry) -> str:
             contact=entry.detail.get("contact", "?"),
             subject=subject,
         )
+    if entry.event is AuditEvent.TEAM_SETTINGS_CHANGED:
+        return _setting(tr, actor, entry.detail)
     change = _change(tr, entry)
     if change is None:
         # Events of later features, recorded before this reader knew them.
@@ -356,6 +361,37 @@ def _describe(tr: Translator, entry: AuditEntry) -> str:
     if entry.detail.get("under_duress") == "yes":
         line += " " + tr("(⚠️ with the duress PIN: only shown on the phone, not done)")
     return line
+
+
+def _setting(tr: Translator, actor: str, detail: Mapping[str, str]) -> str:
+    """Return a change to the team's settings, as the trail shows it."""
+    setting, value = detail.get("setting"), detail.get("value", "?")
+    if setting == "duty_tier":
+        return tr("{actor} made the duty chat a tier {tier} contact", actor=actor, tier=value)
+    if value == "none":
+        shown = tr("none")
+    elif setting == "plan":
+        kind, _, amount = value.partition(":")
+        shown = (
+            tr("every {duration}", duration=_seconds(tr, amount))
+            if kind == "every"
+            else tr("daily at {times}", times=amount.replace(",", ", "))
+        )
+    elif value == "off":
+        shown = tr("off")
+    else:
+        shown = _seconds(tr, value)
+    labels = {
+        "plan": tr("plan"),
+        "grace": tr("grace"),
+        "reminders": tr("reminder"),
+    }
+    return tr(
+        "{actor} set the team's default {setting}: {value}",
+        actor=actor,
+        setting=labels.get(setting or "", "?"),
+        value=shown,
+    )
 
 
 def _seconds(tr: Translator, value: str | None) -> str:
@@ -467,6 +503,16 @@ async def _answer_link(callback: Callback, sender: Sender, context: BotContext) 
         text = tr("Declined. Nothing was shared.")
     else:
         text = _joined(tr, result)
+        if result.kind is TeamLinkKind.MEMBER:
+            adopted = await context.services.checkins.adopt_defaults(
+                sender.person, result.team.defaults
+            )
+            if adopted is not None:
+                text += "\n\n" + tr(
+                    "You had no plan yet, so the team's applies: check in {plan}. /status "
+                    "shows it; you can change it at any time.",
+                    plan=describe_plan(adopted, tr),
+                )
     await _replace(sender, text)
 
 
@@ -538,6 +584,8 @@ _PRESSES: Mapping[Action, Callable[[Callback, Sender, BotContext], Awaitable[Non
     Action.CARD_DRILL: drill_member,
     Action.TEAM_DRILL: ask_team_drill,
     Action.TEAM_DRILL_GO: drill_team,
+    Action.TEAM_SETTINGS: show_settings,
+    Action.TEAM_SETTING: change_setting,
 }
 
 

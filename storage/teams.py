@@ -88,6 +88,12 @@ async def set_defaults(tx: Transaction, team_id: int, defaults: TeamDefaults) ->
     )
 
 
+async def set_duty_tier(tx: Transaction, team_id: int, tier: int) -> None:
+    """Make the duty chat a contact of this tier, for every member now and to come."""
+    await tx.execute("UPDATE teams SET duty_tier = ? WHERE id = ?", (tier, team_id))
+    await tx.execute("UPDATE contacts SET tier = ? WHERE duty_of = ?", (tier, team_id))
+
+
 async def set_duty_chat(tx: Transaction, team_id: int, chat_id: int, name: str) -> None:
     """Make ``chat_id`` (called ``name``) the team's duty chat."""
     await tx.execute(

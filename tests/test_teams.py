@@ -15,7 +15,7 @@ from bot.core.teams import AuditEvent, Team, TeamLinkKind
 from bot.crypto import Sealer, new_key
 from bot.services.alerting import policy_of
 from bot.services.checkins import CheckinService
-from bot.services.teams import Joined, LinkOffer, TeamProblem, TeamService
+from bot.services.teams import DUTY_TIER_CHOICES, Joined, LinkOffer, TeamProblem, TeamService
 from bot.settings import AlertSettings, CheckinSettings
 from storage import outbox as outbox_repository
 from storage import people as people_repository
@@ -350,6 +350,16 @@ async def test_the_duty_chat_is_a_contact_of_every_member_now_and_later_and_only
     offer = await _duty_offer(stack, admin, team.id, -600)
     await stack.teams.answer_link(offer.link_id, admin, -600, accept=True, chat_title="New")
     assert await _duty_rows(stack) == [(azat.id, -600, 2)]
+    # Made tier 1 in the settings: for the members now and those to come.
+    tier_1 = next(code for code, tier in DUTY_TIER_CHOICES.items() if tier == 1)
+    changed = await stack.teams.change_setting(admin, team.id, tier_1)
+    assert not isinstance(changed, TeamProblem)
+    assert changed.duty_tier == 1
+    assert await _duty_rows(stack) == [(azat.id, -600, 1)]
+    third = await stack.teams.make_link(admin, team.id, TeamLinkKind.MEMBER)
+    assert not isinstance(third, TeamProblem)
+    await stack.join(later, third.code)
+    assert await _duty_rows(stack) == [(azat.id, -600, 1), (later.id, -600, 1)]
 
 
 async def test_only_a_current_coordinator_can_make_a_group_the_duty_chat(stack: Stack) -> None:

@@ -335,7 +335,7 @@ async def test_the_dashboard_shows_members_by_state_and_is_edited_in_place_as_an
     assert "    next check-in by Sun, Mar 1 21:00 (in 12 hours)" in lines
     assert "    no check-in yet · contacts reachable: 1 of 1" in lines
     buttons = [b["text"] for row in board["reply_markup"]["inline_keyboard"] for b in row]
-    assert buttons == ["🟢 Azat", "🟢 Bahar", "🔄 Refresh", "🧪 Drill everyone"]
+    assert buttons == ["🟢 Azat", "🟢 Bahar", "🔄 Refresh", "🧪 Drill everyone", "⚙️ Settings"]
     await say(azat, "Police at the door, Lenina 5")
 
     since = len(bot.fake.calls)
@@ -673,3 +673,89 @@ async def test_a_drill_of_the_whole_team_is_asked_first_and_names_who_cannot_be_
         edit = await bot.fake.wait_for_call("editMessageText", chat_id=outsider.id, since=calls)
         assert edit.params["text"] == NOT_AVAILABLE
     assert len(await query(bot, "SELECT id FROM drills")) == 1
+
+
+async def _settings(bot: RunningBot, coordinator: SimUser) -> dict[str, Any]:
+    board = await say(coordinator, "/team")
+    await coordinator.press(board["message_id"], "⚙️ Settings")
+    return await coordinator.next_message(timeout=10)
+
+
+async def _choose(bot: RunningBot, coordinator: SimUser, message_id: int, button: str) -> str:
+    since = len(bot.fake.calls)
+    await coordinator.press(message_id, button)
+    edit = await bot.fake.wait_for_call("editMessageText", chat_id=coordinator.id, since=since)
+    return str(edit.params["text"])
+
+
+async def test_team_defaults_set_from_the_dashboard_apply_to_members_who_join_without_a_plan(
+    world: World,
+) -> None:
+    bot, admin = world.bot, world.admin
+    await say(admin, "/newteam Memorial")
+    settings = await _settings(bot, admin)
+    assert "Plan: none: members set their own" in settings["text"]
+    shown = await _choose(bot, admin, settings["message_id"], "every 12 hours")
+    assert "Plan: every 12 hours" in shown
+    shown = await _choose(bot, admin, settings["message_id"], "1 hour")
+    assert "Grace: 1 hour" in shown
+    shown = await _choose(bot, admin, settings["message_id"], "30 minutes before")
+    assert "Reminders: 30 minutes before" in shown
+    shown = await _choose(bot, admin, settings["message_id"], "duty chat: tier 1")
+    assert "a tier 1 contact of every member" in shown
+    keyboard = [b["text"] for row in settings["reply_markup"]["inline_keyboard"] for b in row]
+    assert "every 12 hours" in keyboard
+
+    # Someone without a plan gets the team's on joining...
+    bahar = bot.fake.add_user(first_name="Bahar")
+    await say(bahar, "/start")
+    _, joined = await _accept(bot, bahar, _code(await say(admin, "/enrol")))
+    assert "You had no plan yet, so the team's applies: check in every 12 hours." in joined
+    assert (await admin.next_message(timeout=10))["text"] == "👥 Bahar joined the team Memorial."
+    rows = await query(
+        bot,
+        "SELECT plan_every_seconds, grace_seconds, reminders FROM watches WHERE person_id = "
+        "(SELECT id FROM people WHERE telegram_user_id = ?)",
+        (bahar.id,),
+    )
+    assert rows == [{"plan_every_seconds": 43200, "grace_seconds": 3600, "reminders": "1800"}]
+    # ...someone with a plan keeps theirs.
+    azat = await activist_with_plan(bot)
+    await say(azat, "/every 6h")
+    _, joined = await _accept(bot, azat, _code(await say(admin, "/enrol")))
+    assert "team's applies" not in joined
+    rows = await query(
+        bot,
+        "SELECT plan_every_seconds FROM watches WHERE person_id = "
+        "(SELECT id FROM people WHERE telegram_user_id = ?)",
+        (azat.id,),
+    )
+    assert rows == [{"plan_every_seconds": 6 * 3600}]
+    assert (await admin.next_message(timeout=10))["text"] == "👥 Azat joined the team Memorial."
+    trail = (await say(admin, "/audit"))["text"]
+    assert "Admin set the team's default plan: every 12 hours" in trail
+    assert "Admin made the duty chat a tier 1 contact" in trail
+
+
+async def test_team_settings_buttons_change_nothing_for_anyone_but_a_coordinator(
+    world: World,
+) -> None:
+    bot, admin = world.bot, world.admin
+    azat = await _team_with_azat(bot, admin)
+    team_id = (await query(bot, "SELECT id FROM teams"))[0]["id"]
+    for outsider in (bot.fake.add_user(first_name="Stranger"), azat):
+        mine = await say(outsider, "/help")
+        await outsider.press_raw(mine["message_id"], f"ts:{team_id}")
+        assert (await outsider.next_message(timeout=10))["text"] == NOT_AVAILABLE
+        since = len(bot.fake.calls)
+        await outsider.press_raw(mine["message_id"], f"tv:{team_id}:2")
+        edit = await bot.fake.wait_for_call("editMessageText", chat_id=outsider.id, since=since)
+        assert edit.params["text"] == NOT_AVAILABLE
+    # An unknown choice from a coordinator changes nothing either.
+    settings = await _settings(bot, admin)
+    since = len(bot.fake.calls)
+    await admin.press_raw(settings["message_id"], f"tv:{team_id}:99")
+    await bot.fake.wait_for_call("answerCallbackQuery", since=since)
+    assert await query(
+        bot, "SELECT default_every_seconds, duty_tier FROM teams WHERE id = ?", (team_id,)
+    ) == [{"default_every_seconds": None, "duty_tier": 2}]

@@ -37,6 +37,13 @@ class DailyPlan:
 Plan = IntervalPlan | DailyPlan
 
 
+def plan_text(plan: Plan) -> str:
+    """Return a plan as the audit trail records it: ``every:43200`` or ``at:09:00,21:00``."""
+    if isinstance(plan, IntervalPlan):
+        return f"every:{int(plan.every.total_seconds())}"
+    return "at:" + ",".join(f"{t.hour:02d}:{t.minute:02d}" for t in plan.times)
+
+
 def first_deadline(plan: Plan, zone: str, start: datetime) -> datetime:
     """Return the first deadline of a plan armed (or resumed) at ``start``."""
     if isinstance(plan, IntervalPlan):

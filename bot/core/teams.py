@@ -93,6 +93,8 @@ class AuditEvent(StrEnum):
     DRILL_STARTED = "drill_started"
     DRILL_CONFIRMED = "drill_confirmed"
     DUTY_CHAT_SET = "duty_chat_set"
+    # A coordinator changed a default for joining members, or the duty chat's tier.
+    TEAM_SETTINGS_CHANGED = "team_settings_changed"
 
 
 @dataclass(frozen=True)

@@ -20,9 +20,9 @@ from bot.core.gated import Unlock
 from bot.core.incidents import AlertPolicy
 from bot.core.people import Person
 from bot.core.phone import PhoneView
-from bot.core.plans import DailyPlan, IntervalPlan, Plan
-from bot.core.teams import AuditEvent
-from bot.core.watches import Refusal, Transition, Watch
+from bot.core.plans import DailyPlan, IntervalPlan, Plan, plan_text
+from bot.core.teams import AuditEvent, TeamDefaults
+from bot.core.watches import Effect, Refusal, Transition, Watch
 from bot.services import duress, oversight
 from bot.services.effects import record_effects
 from bot.settings import CheckinSettings
@@ -225,9 +225,7 @@ class CheckinService:
         problem = self.problem_with(gated.SetInterval(int(every.total_seconds())))
         if problem is not None:
             return problem
-        return await self._set_plan(
-            person, IntervalPlan(every), unlock, f"every:{int(every.total_seconds())}"
-        )
+        return await self._set_plan(person, IntervalPlan(every), unlock)
 
     async def set_daily(
         self, person: Person, times: Sequence[time], unlock: Unlock = Unlock.REAL
@@ -237,16 +235,15 @@ class CheckinService:
         problem = self.problem_with(gated.SetDaily(ordered))
         if problem is not None:
             return problem
-        times_text = ",".join(f"{t.hour:02d}:{t.minute:02d}" for t in ordered)
-        return await self._set_plan(person, DailyPlan(ordered), unlock, f"at:{times_text}")
+        return await self._set_plan(person, DailyPlan(ordered), unlock)
 
-    async def _set_plan(self, person: Person, plan: Plan, unlock: Unlock, text: str) -> Result:
+    async def _set_plan(self, person: Person, plan: Plan, unlock: Unlock) -> Result:
         window = self._settings.daily_window
         return await self._apply(
             person,
             lambda w, now: machine.set_plan(w, plan, now, window),
             unlock,
-            (AuditEvent.PLAN_CHANGED, {"plan": text}),
+            (AuditEvent.PLAN_CHANGED, {"plan": plan_text(plan)}),
         )
 
     async def set_zone(self, person: Person, zone: str, unlock: Unlock = Unlock.REAL) -> Result:
@@ -308,6 +305,46 @@ class CheckinService:
             unlock,
             (AuditEvent.RESUMED, {}),
         )
+
+    async def adopt_defaults(self, person: Person, defaults: TeamDefaults) -> Watch | None:
+        """Give someone without a plan a team's default plan, grace and reminders, at once.
+
+        Nothing happens (``None``) if they have a plan already, the team has no
+        default plan, or their phone is in a duress episode. Each change is in
+        the trail like one the person made.
+        """
+        if defaults.plan is None:
+            return None
+        now = self._clock.now()
+        window = self._settings.daily_window
+        async with self._database.transaction() as tx:
+            watch = await self._real_watch(tx, person)
+            if watch.plan is not None or await duress.view_of(tx, person.id) is not None:
+                return None
+            effects: list[Effect] = []
+            audits: list[tuple[AuditEvent, dict[str, str]]] = []
+            if defaults.grace is not None:
+                grace = machine.set_grace(watch, defaults.grace)
+                if isinstance(grace, Transition):
+                    watch, effects = grace.watch, [*effects, *grace.effects]
+                    seconds = str(int(defaults.grace.total_seconds()))
+                    audits.append((AuditEvent.GRACE_CHANGED, {"seconds": seconds}))
+            if defaults.reminders is not None:
+                reminded = machine.set_reminders(watch, defaults.reminders, now)
+                watch, effects = reminded.watch, [*effects, *reminded.effects]
+                first = defaults.reminders[0] if defaults.reminders else None
+                seconds = "off" if first is None else str(int(first.total_seconds()))
+                audits.append((AuditEvent.REMINDERS_CHANGED, {"seconds": seconds}))
+            planned = machine.set_plan(watch, defaults.plan, now, window)
+            watch = await self._save(tx, planned.watch)
+            await record_effects(
+                tx, person, (*effects, *planned.effects), now, self._policy, to_phone=True
+            )
+            audits.append((AuditEvent.PLAN_CHANGED, {"plan": plan_text(defaults.plan)}))
+            for event, detail in audits:
+                await oversight.record(tx, person, event, now, detail)
+        self._on_queued()
+        return watch
 
     async def raise_sos(self, person: Person) -> Result:
         """Raise the alarm at once; never behind a PIN, always for real."""

@@ -21,6 +21,7 @@ from bot.core.dashboards import MemberRow, digest, ordered
 from bot.core.gated import Unlock
 from bot.core.outbox import PRIORITY_NOTICE, OutboxKind
 from bot.core.people import Person
+from bot.core.plans import IntervalPlan, Plan, plan_text
 from bot.core.teams import AuditEntry, AuditEvent, Team, TeamLink, TeamLinkKind
 from bot.core.watches import Watch, WatchState
 from bot.services import duress
@@ -110,6 +111,30 @@ class MemberCard:
     # The member's latest drill, who started it and who confirmed it.
     drill: DrillOutcome | None = None
     drill_by: str | None = None
+
+
+# The choices a coordinator has for the team's settings, by button code: the plan,
+# grace and reminders a member without a plan gets on joining (None: none set),
+# and the duty chat's tier.
+PLAN_CHOICES: dict[int, Plan | None] = {
+    1: IntervalPlan(timedelta(hours=6)),
+    2: IntervalPlan(timedelta(hours=12)),
+    3: IntervalPlan(timedelta(hours=24)),
+    4: None,
+}
+GRACE_CHOICES: dict[int, timedelta | None] = {
+    11: timedelta(minutes=15),
+    12: timedelta(minutes=30),
+    13: timedelta(hours=1),
+    14: None,
+}
+REMINDER_CHOICES: dict[int, tuple[timedelta, ...] | None] = {
+    21: (),
+    22: (timedelta(minutes=30),),
+    23: (timedelta(hours=1),),
+    24: None,
+}
+DUTY_TIER_CHOICES = {31: 1, 32: 2}
 
 
 # A dashboard is kept up to date this long after it was opened or refreshed.
@@ -434,6 +459,53 @@ class TeamService:
         """Return the team an audit event belongs to (rights are checked when it is read)."""
         async with self._database.snapshot() as tx:
             return await team_repository.team_of_event(tx, event_id)
+
+    async def change_setting(
+        self, coordinator: Person, team_id: int, choice: int
+    ) -> Team | TeamProblem:
+        """Apply one of the setting choices (see ``PLAN_CHOICES`` and the rest); return the team."""
+        now = self._clock.now()
+        async with self._database.transaction() as tx:
+            team = await team_repository.by_id(tx, team_id)
+            if team is None or not await team_repository.is_coordinator(
+                tx, team_id, coordinator.id
+            ):
+                return TeamProblem.NOT_AVAILABLE
+            defaults = team.defaults
+            if choice in PLAN_CHOICES:
+                plan = PLAN_CHOICES[choice]
+                defaults = replace(defaults, plan=plan)
+                detail = {"setting": "plan", "value": "none" if plan is None else plan_text(plan)}
+            elif choice in GRACE_CHOICES:
+                grace = GRACE_CHOICES[choice]
+                defaults = replace(defaults, grace=grace)
+                value = "none" if grace is None else str(int(grace.total_seconds()))
+                detail = {"setting": "grace", "value": value}
+            elif choice in REMINDER_CHOICES:
+                reminders = REMINDER_CHOICES[choice]
+                defaults = replace(defaults, reminders=reminders)
+                value = (
+                    "none"
+                    if reminders is None
+                    else "off"
+                    if not reminders
+                    else str(int(reminders[0].total_seconds()))
+                )
+                detail = {"setting": "reminders", "value": value}
+            elif choice in DUTY_TIER_CHOICES:
+                tier = DUTY_TIER_CHOICES[choice]
+                await team_repository.set_duty_tier(tx, team_id, tier)
+                team = replace(team, duty_tier=tier)
+                detail = {"setting": "duty_tier", "value": str(tier)}
+            else:
+                return TeamProblem.NOT_AVAILABLE
+            if defaults != team.defaults:
+                await team_repository.set_defaults(tx, team_id, defaults)
+                team = replace(team, defaults=defaults)
+            await team_repository.record_event(
+                tx, team_id, AuditEvent.TEAM_SETTINGS_CHANGED, now, actor=coordinator, detail=detail
+            )
+        return team
 
     async def dashboard(self, coordinator: Person, team_id: int) -> Dashboard | TeamProblem:
         """Return the team at a glance, for one of its coordinators."""
