@@ -46,6 +46,8 @@ class Action(StrEnum):
     # The team's settings (team), and one choice among them (team, choice).
     TEAM_SETTINGS = "ts"
     TEAM_SETTING = "tv"
+    # Another coordinator of the team, to remove (team, person).
+    TEAM_REMOVE_COORDINATOR = "rk"
 
 
 # The buttons handled by handlers.teams; the rest by handlers.buttons.
@@ -69,6 +71,7 @@ TEAM_ACTIONS = frozenset(
         Action.TEAM_DRILL_GO,
         Action.TEAM_SETTINGS,
         Action.TEAM_SETTING,
+        Action.TEAM_REMOVE_COORDINATOR,
     }
 )
 

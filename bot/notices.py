@@ -182,6 +182,15 @@ def render_team_notice(message: OutboxMessage, tr: Translator, zone: str) -> str
         return tr("{name} declined to join the team {team}.", name=name, team=team)
     if event == "coordinator_added":
         return tr("👥 {name} is now a coordinator of the team {team}.", name=name, team=team)
+    if event == "coordinator_removed":
+        return tr(
+            "👥 {name} removed you as a coordinator of the team {team}: its commands and "
+            "buttons no longer work for you.",
+            name=name,
+            team=team,
+        )
+    if event == "coordinator_left":
+        return tr("👥 {name} is no longer a coordinator of the team {team}.", name=name, team=team)
     if event == "declined_coordinator":
         return tr(
             "{name} declined to become a coordinator of the team {team}.", name=name, team=team

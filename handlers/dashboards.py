@@ -449,8 +449,14 @@ def _reminders_label(tr: Translator, reminders: tuple[timedelta, ...] | None) ->
     return tr("{before} before", before=", ".join(tr.duration(r) for r in reminders))
 
 
-def render_settings(tr: Translator, team: Team) -> tuple[str, InlineKeyboardMarkup]:
-    """Return the team's settings, with a button for each choice (the current one ticked)."""
+def render_settings(
+    tr: Translator, team: Team, coordinators: list[Person], reader: Person
+) -> tuple[str, InlineKeyboardMarkup]:
+    """Return the team's settings, with a button for each choice (the current one ticked).
+
+    The other coordinators can be removed from here; the reader is not offered to
+    remove themselves.
+    """
     defaults = team.defaults
     duty = team.duty_chat_name or tr("none yet (/dutychat)")
     text = "\n".join(
@@ -467,6 +473,8 @@ def render_settings(tr: Translator, team: Team) -> tuple[str, InlineKeyboardMark
                 chat=duty,
                 tier=team.duty_tier,
             ),
+            "",
+            tr("Coordinators: {names}", names=", ".join(c.display_name for c in coordinators)),
         ]
     )
 
@@ -500,18 +508,76 @@ def render_settings(tr: Translator, team: Team) -> tuple[str, InlineKeyboardMark
         button(tr("duty chat: tier {tier}", tier=tier), choice, tier == team.duty_tier)
         for choice, tier in DUTY_TIER_CHOICES.items()
     ]
-    keyboard = [plans[:2], plans[2:], graces[:2], graces[2:], reminders[:2], reminders[2:], tiers]
+    removals = [
+        [
+            InlineKeyboardButton(
+                tr("🚫 Remove {name}", name=other.display_name)[:60],
+                callback_data=encode(Action.TEAM_REMOVE_COORDINATOR, team.id, other.id),
+            )
+        ]
+        for other in coordinators
+        if other.id != reader.id
+    ]
+    keyboard = [
+        plans[:2],
+        plans[2:],
+        graces[:2],
+        graces[2:],
+        reminders[:2],
+        reminders[2:],
+        tiers,
+        *removals,
+    ]
     return text, InlineKeyboardMarkup(keyboard)
+
+
+async def _settings(
+    sender: Sender, context: BotContext, team_id: int
+) -> tuple[str, InlineKeyboardMarkup] | None:
+    """Return the team's settings as the presser may see them, or ``None`` without the right."""
+    teams = context.services.teams
+    team = await teams.team_for(sender.person, team_id)
+    coordinators = await teams.coordinators(sender.person, team_id)
+    if team is None or coordinators is None:
+        return None
+    return render_settings(sender.tr, team, coordinators, sender.person)
 
 
 async def show_settings(callback: Callback, sender: Sender, context: BotContext) -> None:
     """⚙️ on the dashboard: the team's settings, in a message of their own."""
-    team = await context.services.teams.team_for(sender.person, callback.target)
-    if team is None:
+    shown = await _settings(sender, context, callback.target)
+    if shown is None:
         await sender.message.reply_text(not_available(sender.tr))
         return
-    text, markup = render_settings(sender.tr, team)
+    text, markup = shown
     await sender.message.reply_text(text, reply_markup=markup)
+
+
+async def remove_coordinator(callback: Callback, sender: Sender, context: BotContext) -> None:
+    """🚫 in the settings: remove another coordinator; the settings show the rest."""
+    tr = sender.tr
+    removed = (
+        TeamProblem.NOT_AVAILABLE
+        if callback.extra is None
+        else await context.services.teams.remove_coordinator(
+            sender.person, callback.target, callback.extra
+        )
+    )
+    if removed is TeamProblem.LAST:
+        await sender.message.reply_text(tr("A team keeps at least one coordinator."))
+        return
+    if isinstance(removed, TeamProblem):
+        await sender.message.reply_text(not_available(tr))
+        return
+    await sender.message.reply_text(
+        tr(
+            "{name} is no longer a coordinator of the team; they are told.",
+            name=removed.display_name,
+        )
+    )
+    shown = await _settings(sender, context, callback.target)
+    if shown is not None:
+        await _edit(sender.message, *shown)
 
 
 async def change_setting(callback: Callback, sender: Sender, context: BotContext) -> None:
@@ -523,11 +589,11 @@ async def change_setting(callback: Callback, sender: Sender, context: BotContext
             sender.person, callback.target, callback.extra
         )
     )
-    if isinstance(team, TeamProblem):
+    shown = None if isinstance(team, TeamProblem) else await _settings(sender, context, team.id)
+    if shown is None:
         await _edit(sender.message, not_available(sender.tr), None)
         return
-    text, markup = render_settings(sender.tr, team)
-    await _edit(sender.message, text, markup)
+    await _edit(sender.message, *shown)
 
 
 async def _edit(message: Message, text: str, markup: InlineKeyboardMarkup | None) -> None:

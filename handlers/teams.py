@@ -32,6 +32,7 @@ from handlers.dashboards import (
     drill_member,
     drill_team,
     invite_for_member,
+    remove_coordinator,
     remove_for_member,
     send_dashboard,
     show_card,
@@ -295,6 +296,8 @@ def _describe(tr: Translator, entry: AuditEntry) -> str:
         return tr(
             "{subject} became a coordinator (link from {actor})", subject=subject, actor=actor
         )
+    if entry.event is AuditEvent.COORDINATOR_REMOVED:
+        return tr("{actor} removed {subject} as a coordinator", actor=actor, subject=subject)
     if entry.event is AuditEvent.JOINED:
         return tr("{subject} joined (link from {actor})", subject=subject, actor=actor)
     if entry.event is AuditEvent.DUTY_CHAT_SET:
@@ -586,6 +589,7 @@ _PRESSES: Mapping[Action, Callable[[Callback, Sender, BotContext], Awaitable[Non
     Action.TEAM_DRILL_GO: drill_team,
     Action.TEAM_SETTINGS: show_settings,
     Action.TEAM_SETTING: change_setting,
+    Action.TEAM_REMOVE_COORDINATOR: remove_coordinator,
 }
 
 

@@ -751,6 +751,8 @@ async def test_team_settings_buttons_change_nothing_for_anyone_but_a_coordinator
         await outsider.press_raw(mine["message_id"], f"tv:{team_id}:2")
         edit = await bot.fake.wait_for_call("editMessageText", chat_id=outsider.id, since=since)
         assert edit.params["text"] == NOT_AVAILABLE
+        await outsider.press_raw(mine["message_id"], f"rk:{team_id}:1")
+        assert (await outsider.next_message(timeout=10))["text"] == NOT_AVAILABLE
     # An unknown choice from a coordinator changes nothing either.
     settings = await _settings(bot, admin)
     since = len(bot.fake.calls)
@@ -759,3 +761,151 @@ async def test_team_settings_buttons_change_nothing_for_anyone_but_a_coordinator
     assert await query(
         bot, "SELECT default_every_seconds, duty_tier FROM teams WHERE id = ?", (team_id,)
     ) == [{"default_every_seconds": None, "duty_tier": 2}]
+    assert len(await query(bot, "SELECT * FROM coordinators")) == 1
+
+
+async def test_a_coordinator_removes_another_who_is_told_and_loses_the_team_at_once(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(team_service, "DASHBOARD_EDIT_GAP", 0.2)
+    bot, admin = world.bot, world.admin
+    azat = await _team_with_azat(bot, admin)
+    team_id = (await query(bot, "SELECT id FROM teams"))[0]["id"]
+    admin_id = (await query(bot, "SELECT id FROM people WHERE telegram_user_id = ?", (admin.id,)))[
+        0
+    ]["id"]
+    # Alone, the admin cannot be removed, not even by a forged button.
+    settings = await _settings(bot, admin)
+    assert "Coordinators: Admin" in settings["text"]
+    await admin.press_raw(settings["message_id"], f"rk:{team_id}:{admin_id}")
+    assert (await admin.next_message(timeout=10))[
+        "text"
+    ] == "A team keeps at least one coordinator."
+    dilbar = bot.fake.add_user(first_name="Dilbar")
+    await _accept(bot, dilbar, _code(await say(admin, "/coordinator")))
+    await admin.next_message(timeout=10)  # Dilbar became a coordinator
+    board = await say(dilbar, "/team")
+    settings = await _settings(bot, admin)
+    assert "Coordinators: Admin, Dilbar" in settings["text"]
+    since = len(bot.fake.calls)
+    await admin.press(settings["message_id"], "🚫 Remove Dilbar")
+    done = await admin.next_message(timeout=10)
+    assert done["text"] == "Dilbar is no longer a coordinator of the team; they are told."
+    told = await dilbar.next_message(timeout=10)
+    assert told["text"].startswith("👥 Admin removed you as a coordinator of the team Memorial")
+    assert (await say(dilbar, "/team"))["text"] == NOT_AVAILABLE
+    # Azat's alert later changes the dashboards: Dilbar's old one is never edited again.
+    bot.clock.set(DEADLINE)
+    await azat.next_message(timeout=10)
+    bot.clock.set(GRACE_ENDS)
+    notice = await admin.next_message(timeout=10)
+    assert notice["text"].startswith("🚨 Azat (Memorial)")  # to Admin only
+    admins_board = await say(admin, "/team")
+    assert "🚨 Azat" in admins_board["text"]
+    assert not [
+        c
+        for c in bot.fake.calls[since:]
+        if c.params.get("chat_id") == dilbar.id
+        and c.method == "editMessageText"
+        and c.params.get("message_id") == board["message_id"]
+    ]
+    trail = (await say(admin, "/audit"))["text"]
+    assert "Admin removed Dilbar as a coordinator" in trail
+
+
+async def test_the_whole_team_story_from_a_new_team_to_an_alert_that_closes(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The story of issue 10, end to end, as coordinators, an activist and contacts live it."""
+    monkeypatch.setattr(team_service, "DASHBOARD_EDIT_GAP", 0.2)
+    bot, admin = world.bot, world.admin
+    # An admin creates a team and adds a second coordinator through a link.
+    await say(admin, "/newteam Memorial")
+    dilbar = bot.fake.add_user(first_name="Dilbar")
+    await _accept(bot, dilbar, _code(await say(admin, "/coordinator")))
+    await admin.next_message(timeout=10)  # Dilbar became a coordinator
+    # An activist is enrolled and accepts.
+    azat = await activist_with_plan(bot)
+    await _accept(bot, azat, _code(await say(admin, "/enrol")))
+    for coordinator in (admin, dilbar):
+        assert (await coordinator.next_message(timeout=10))["text"] == (
+            "👥 Azat joined the team Memorial."
+        )
+    # A tier-1 contact invited for him from his card.
+    card = await _card(bot, admin, "Azat")
+    await admin.press(card["message_id"], "👤 Invite tier 1")
+    lena = bot.fake.add_user(first_name="Lena")
+    offer = await say(lena, f"/start {_code(await admin.next_message(timeout=10))}")
+    await lena.press(offer["message_id"], "✅ Accept")
+    assert "Admin of “Memorial” added Lena" in (await azat.next_message(timeout=10))["text"]
+    # A group becomes the duty chat, alerted at once (tier 1, from the settings).
+    settings = await _settings(bot, admin)
+    await _choose(bot, admin, settings["message_id"], "duty chat: tier 1")
+    link = await say(admin, "/dutychat")
+    match = re.search(r"\?startgroup=(td[A-Za-z0-9_-]{32})", link["text"])
+    assert match is not None
+    group = bot.fake.add_group(title="Memorial duty", members=[admin])
+    await group.send(admin, f"/start@StillHereTestBot {match.group(1)}")
+    offer = await group.next_message(timeout=10)
+    await group.press(admin, offer["message_id"], "✅ Accept")
+    assert "tier 1 contact" in (await azat.next_message(timeout=10))["text"]
+    await dilbar.next_message(timeout=10)  # told of the duty chat
+    board = await say(admin, "/team")
+    shown_at = len(bot.fake.calls)
+    assert board["text"].startswith("👥 “Memorial”: 1 member")
+    assert "contacts reachable: 2 of 2" in board["text"]
+
+    # Azat's last words and place; then he misses his check-in.
+    await say(azat, "Police at the door, Lenina 5")
+    await azat.share_location(37.9612, 58.3261)
+    since = len(bot.fake.calls)
+    bot.clock.set(DEADLINE)
+    await azat.next_message(timeout=10)  # the prompt
+    bot.clock.set(GRACE_ENDS)
+    alerts: dict[int, dict[str, Any]] = {}
+    for chat in (lena, group):
+        alert = alerts[chat.id] = await chat.next_message(timeout=10)
+        assert alert["text"].startswith("🚨 Azat missed a check-in.")
+        assert "Police at the door, Lenina 5" in alert["text"]
+        place = await chat.next_message(timeout=10)
+        assert place["location"]["latitude"] == pytest.approx(37.9612)
+    for coordinator in (admin, dilbar):
+        notice = await coordinator.next_message(timeout=10)
+        assert notice["text"].startswith("🚨 Azat (Memorial): missed check-in since ")
+        assert "Police" not in notice["text"]
+    await _dashboard_edit(bot, admin, board["message_id"], "nobody has taken it yet", since)
+
+    since = len(bot.fake.calls)
+    await lena.press(alerts[lena.id]["message_id"], "🙋 I'm on it")
+    await _dashboard_edit(bot, admin, board["message_id"], "taken by Lena", since)
+    since = len(bot.fake.calls)
+    await say(azat, "/ok")
+    closed = await _dashboard_edit(bot, admin, board["message_id"], "🟢 Azat", since)
+    assert "alert since" not in closed
+    # The dashboard was edited all along, never sent again.
+    assert not [
+        c
+        for c in bot.fake.calls[shown_at:]
+        if c.method == "sendMessage"
+        and c.params.get("chat_id") == admin.id
+        and str(c.params.get("text")).startswith("👥 “Memorial”")
+    ]
+    # Coordinators never received the activist's words or place.
+    for call in bot.fake.calls:
+        if call.params.get("chat_id") in (admin.id, dilbar.id):
+            assert "Police" not in str(call.params)
+            assert call.method != "sendLocation"
+    trail = [
+        line.split(" · ", 1)[1] for line in (await say(admin, "/audit"))["text"].splitlines()[2:]
+    ]
+    assert trail == [
+        "✅ alert about Azat closed: checked in",
+        "alert about Azat taken by Lena",
+        "🚨 alert about Azat: missed check-in; contacts alerted: 2",
+        "Admin made the group Memorial duty the duty chat",
+        "Admin made the duty chat a tier 1 contact",
+        "Azat: Lena became a tier 1 contact",
+        "Azat joined (link from Admin)",
+        "Dilbar became a coordinator (link from Admin)",
+        "Admin created the team",
+    ]

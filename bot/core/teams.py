@@ -70,6 +70,7 @@ class AuditEvent(StrEnum):
 
     TEAM_CREATED = "team_created"
     COORDINATOR_ADDED = "coordinator_added"
+    COORDINATOR_REMOVED = "coordinator_removed"
     JOINED = "joined"
     LEFT = "left"
     # The phone was shown the team left, with a duress PIN: the member stays.

@@ -58,6 +58,8 @@ class TeamProblem(StrEnum):
     BAD_NAME = "bad_name"
     # The opener is already what the link would make them.
     ALREADY = "already"
+    # A team keeps at least one coordinator.
+    LAST = "last"
 
 
 @dataclass(frozen=True)
@@ -459,6 +461,46 @@ class TeamService:
         """Return the team an audit event belongs to (rights are checked when it is read)."""
         async with self._database.snapshot() as tx:
             return await team_repository.team_of_event(tx, event_id)
+
+    async def coordinators(self, coordinator: Person, team_id: int) -> list[Person] | None:
+        """Return the team's coordinators, for one of them (``None`` for anyone else)."""
+        async with self._database.snapshot() as tx:
+            if not await team_repository.is_coordinator(tx, team_id, coordinator.id):
+                return None
+            return await team_repository.coordinators_of(tx, team_id)
+
+    async def remove_coordinator(
+        self, coordinator: Person, team_id: int, person_id: int
+    ) -> Person | TeamProblem:
+        """Take away a coordinator's right to the team (never its last); tell them and the rest.
+
+        From then on every command and button of theirs about the team answers
+        "not available", and their dashboards stop being kept up to date.
+        """
+        now = self._clock.now()
+        async with self._database.transaction() as tx:
+            team = await team_repository.by_id(tx, team_id)
+            if team is None or not await team_repository.is_coordinator(
+                tx, team_id, coordinator.id
+            ):
+                return TeamProblem.NOT_AVAILABLE
+            current = await team_repository.coordinators_of(tx, team_id)
+            removed = next((c for c in current if c.id == person_id), None)
+            if removed is None:
+                return TeamProblem.NOT_AVAILABLE
+            if len(current) == 1:
+                return TeamProblem.LAST
+            await team_repository.remove_coordinator(tx, team_id, person_id)
+            await team_repository.record_event(
+                tx, team_id, AuditEvent.COORDINATOR_REMOVED, now, subject=removed, actor=coordinator
+            )
+            await _tell(tx, removed, team, "coordinator_removed", now, subject=coordinator)
+            # The others hear of it; whoever removed them knows.
+            for other in current:
+                if other.id not in (removed.id, coordinator.id):
+                    await _tell(tx, other, team, "coordinator_left", now, subject=removed)
+        self._on_queued()
+        return removed
 
     async def change_setting(
         self, coordinator: Person, team_id: int, choice: int
