@@ -48,6 +48,9 @@ class Action(StrEnum):
     TEAM_SETTING = "tv"
     # Another coordinator of the team, to remove (team, person).
     TEAM_REMOVE_COORDINATOR = "rk"
+    # A member to take out of the team, from their card, asked then confirmed (team, member).
+    CARD_REMOVE_MEMBER = "rm"
+    CARD_REMOVE_MEMBER_GO = "rg"
 
 
 # The buttons handled by handlers.teams; the rest by handlers.buttons.
@@ -72,6 +75,8 @@ TEAM_ACTIONS = frozenset(
         Action.TEAM_SETTINGS,
         Action.TEAM_SETTING,
         Action.TEAM_REMOVE_COORDINATOR,
+        Action.CARD_REMOVE_MEMBER,
+        Action.CARD_REMOVE_MEMBER_GO,
     }
 )
 

@@ -182,6 +182,13 @@ def render_team_notice(message: OutboxMessage, tr: Translator, zone: str) -> str
         return tr("{name} declined to join the team {team}.", name=name, team=team)
     if event == "coordinator_added":
         return tr("👥 {name} is now a coordinator of the team {team}.", name=name, team=team)
+    if event == "member_removed":
+        return tr(
+            "👥 {name} took you out of the team {team}: its coordinators no longer see your "
+            "state, and its duty chat is no longer your contact.",
+            name=name,
+            team=team,
+        )
     if event == "coordinator_removed":
         return tr(
             "👥 {name} removed you as a coordinator of the team {team}: its commands and "

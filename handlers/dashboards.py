@@ -244,6 +244,12 @@ def render_card(
         ],
         [
             InlineKeyboardButton(
+                tr("🚪 Take out of the team"),
+                callback_data=encode(Action.CARD_REMOVE_MEMBER, *pair),
+            )
+        ],
+        [
+            InlineKeyboardButton(
                 tr("↩️ Back to the team"), callback_data=encode(Action.DASHBOARD, card.team.id)
             )
         ],
@@ -354,6 +360,58 @@ async def remove_for_member(callback: Callback, sender: Sender, context: BotCont
             "{contact} is no longer a contact: they get no more alerts. The activist is told.",
             contact=removed.display_name,
         )
+    )
+
+
+async def ask_remove_member(callback: Callback, sender: Sender, context: BotContext) -> None:
+    """🚪 on a card: ask before taking the member out of the team."""
+    tr = sender.tr
+    card = (
+        TeamProblem.NOT_AVAILABLE
+        if callback.extra is None
+        else await context.services.teams.member_card(
+            sender.person, callback.target, callback.extra
+        )
+    )
+    if isinstance(card, TeamProblem):
+        await sender.message.reply_text(not_available(tr))
+        return
+    button = InlineKeyboardButton(
+        tr("🚪 Yes, take {name} out", name=card.row.name)[:60],
+        callback_data=encode(Action.CARD_REMOVE_MEMBER_GO, card.team.id, card.row.person_id),
+    )
+    await sender.message.reply_text(
+        tr(
+            "Take {name} out of “{team}”? Its coordinators will no longer see their state, "
+            "and the duty chat will no longer be their contact; their own contacts stay.",
+            name=card.row.name,
+            team=card.team.name,
+        ),
+        reply_markup=InlineKeyboardMarkup([[button]]),
+    )
+
+
+async def remove_member(callback: Callback, sender: Sender, context: BotContext) -> None:
+    """The confirmation: take the member out of the team; the question goes."""
+    tr = sender.tr
+    removed = (
+        TeamProblem.NOT_AVAILABLE
+        if callback.extra is None
+        else await context.services.teams.remove_member(
+            sender.person, callback.target, callback.extra
+        )
+    )
+    if isinstance(removed, TeamProblem):
+        await sender.message.reply_text(not_available(tr))
+        return
+    await _edit(
+        sender.message,
+        tr(
+            "{name} is no longer in the team: coordinators no longer see their state. "
+            "They are told.",
+            name=removed.display_name,
+        ),
+        None,
     )
 
 

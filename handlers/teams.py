@@ -27,6 +27,7 @@ from bot.languages import guess_language
 from bot.notices import reason_of
 from bot.services.teams import AUDIT_PAGE, Joined, TeamInvitation, TeamProblem
 from handlers.dashboards import (
+    ask_remove_member,
     ask_team_drill,
     change_setting,
     drill_member,
@@ -34,6 +35,7 @@ from handlers.dashboards import (
     invite_for_member,
     remove_coordinator,
     remove_for_member,
+    remove_member,
     send_dashboard,
     show_card,
     show_dashboard,
@@ -296,6 +298,8 @@ def _describe(tr: Translator, entry: AuditEntry) -> str:
         return tr(
             "{subject} became a coordinator (link from {actor})", subject=subject, actor=actor
         )
+    if entry.event is AuditEvent.MEMBER_REMOVED:
+        return tr("{actor} took {subject} out of the team", actor=actor, subject=subject)
     if entry.event is AuditEvent.COORDINATOR_REMOVED:
         return tr("{actor} removed {subject} as a coordinator", actor=actor, subject=subject)
     if entry.event is AuditEvent.JOINED:
@@ -590,6 +594,8 @@ _PRESSES: Mapping[Action, Callable[[Callback, Sender, BotContext], Awaitable[Non
     Action.TEAM_SETTINGS: show_settings,
     Action.TEAM_SETTING: change_setting,
     Action.TEAM_REMOVE_COORDINATOR: remove_coordinator,
+    Action.CARD_REMOVE_MEMBER: ask_remove_member,
+    Action.CARD_REMOVE_MEMBER_GO: remove_member,
 }
 
 

@@ -909,3 +909,36 @@ async def test_the_whole_team_story_from_a_new_team_to_an_alert_that_closes(
         "Dilbar became a coordinator (link from Admin)",
         "Admin created the team",
     ]
+
+
+async def test_a_coordinator_takes_a_member_out_of_the_team_after_one_question(
+    world: World,
+) -> None:
+    bot, admin = world.bot, world.admin
+    azat = await _team_with_azat(bot, admin)
+    team_id = (await query(bot, "SELECT id FROM teams"))[0]["id"]
+    azat_id = (await query(bot, "SELECT id FROM people WHERE telegram_user_id = ?", (azat.id,)))[0][
+        "id"
+    ]
+    # Nobody else can, with any button.
+    for outsider in (bot.fake.add_user(first_name="Stranger"), azat):
+        mine = await say(outsider, "/help")
+        await outsider.press_raw(mine["message_id"], f"rm:{team_id}:{azat_id}")
+        assert (await outsider.next_message(timeout=10))["text"] == NOT_AVAILABLE
+        await outsider.press_raw(mine["message_id"], f"rg:{team_id}:{azat_id}")
+        assert (await outsider.next_message(timeout=10))["text"] == NOT_AVAILABLE
+    assert len(await query(bot, "SELECT * FROM members")) == 1
+    card = await _card(bot, admin, "Azat")
+    await admin.press(card["message_id"], "🚪 Take out of the team")
+    question = await admin.next_message(timeout=10)
+    assert question["text"].startswith("Take Azat out of “Memorial”?")
+    assert len(await query(bot, "SELECT * FROM members")) == 1
+    since = len(bot.fake.calls)
+    await admin.press(question["message_id"], "🚪 Yes, take Azat out")
+    done = await bot.fake.wait_for_call("editMessageText", chat_id=admin.id, since=since)
+    assert str(done.params["text"]).startswith("Azat is no longer in the team")
+    told = await azat.next_message(timeout=10)
+    assert told["text"].startswith("👥 Admin took you out of the team Memorial")
+    assert await query(bot, "SELECT * FROM members") == []
+    assert (await say(azat, "/leaveteam"))["text"] == "You are not in any team."
+    assert "Admin took Azat out of the team" in (await say(admin, "/audit"))["text"]

@@ -73,6 +73,8 @@ class AuditEvent(StrEnum):
     COORDINATOR_REMOVED = "coordinator_removed"
     JOINED = "joined"
     LEFT = "left"
+    # A coordinator took a member out of the team.
+    MEMBER_REMOVED = "member_removed"
     # The phone was shown the team left, with a duress PIN: the member stays.
     LEAVE_UNDER_DURESS = "leave_under_duress"
     PLAN_CHANGED = "plan_changed"

@@ -462,6 +462,42 @@ class TeamService:
         async with self._database.snapshot() as tx:
             return await team_repository.team_of_event(tx, event_id)
 
+    async def remove_member(
+        self, coordinator: Person, team_id: int, person_id: int
+    ) -> Person | TeamProblem:
+        """Take a member out of the team: coordinators stop seeing them, the duty chat goes.
+
+        The member is told, unless their phone is in a duress episode (it may not
+        be the member holding it); the other coordinators hear of it.
+        """
+        now = self._clock.now()
+        async with self._database.transaction() as tx:
+            team = await team_repository.by_id(tx, team_id)
+            member = await people_repository.by_id(tx, person_id)
+            if (
+                team is None
+                or member is None
+                or not await team_repository.is_coordinator(tx, team_id, coordinator.id)
+                or not await team_repository.remove_member(tx, team_id, person_id)
+            ):
+                return TeamProblem.NOT_AVAILABLE
+            await contact_repository.remove_duty_contacts(tx, team_id, person_id=person_id)
+            await team_repository.record_event(
+                tx, team_id, AuditEvent.MEMBER_REMOVED, now, subject=member, actor=coordinator
+            )
+            view = await duress.view_of(tx, person_id)
+            if view is None:
+                await _tell(tx, member, team, "member_removed", now, subject=coordinator)
+            elif team_id in view.hidden_teams:
+                await duress.save_view(
+                    tx, replace(view, hidden_teams=view.hidden_teams - {team_id})
+                )
+            for other in await team_repository.coordinators_of(tx, team_id):
+                if other.id != coordinator.id:
+                    await _tell(tx, other, team, "left", now, subject=member)
+        self._on_queued()
+        return member
+
     async def coordinators(self, coordinator: Person, team_id: int) -> list[Person] | None:
         """Return the team's coordinators, for one of them (``None`` for anyone else)."""
         async with self._database.snapshot() as tx:
