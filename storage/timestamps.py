@@ -6,11 +6,15 @@ order, so indexed comparisons such as ``wake_at <= ?`` are correct.
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, datetime
 
 _WIDTH = len("2026-11-27T23:53:22.000000Z")
 
 
+# A sweep writes the same few moments (its "now", the deadlines of a crowd) over
+# and over: the text of the last ones is kept (the form costs microseconds).
+@functools.lru_cache(maxsize=1024)
 def to_db(moment: datetime) -> str:
     """Return the stored form of an aware datetime."""
     if moment.tzinfo is None:

@@ -28,9 +28,11 @@ from storage.watches import DuePage, DueWatch, UnreadableWatch
 
 logger = logging.getLogger(__name__)
 
-# Watches advanced per transaction: large enough that commits are rare, small
-# enough that a check-in waiting for the database lock waits briefly.
-BATCH = 200
+# Watches advanced per transaction: large enough that the fixed cost of a batch
+# (its reads, its commit, the trips to the database thread) is small beside its
+# watches (500 take about 150 ms on 2 cores, 15-20 % faster in all than 200);
+# small enough that a check-in or SOS waiting for the database waits briefly.
+BATCH = 500
 
 
 # How long one sweep goes on taking the deadlines that pass while it runs: long
