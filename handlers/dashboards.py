@@ -293,9 +293,8 @@ async def show_dashboard(callback: Callback, sender: Sender, context: BotContext
     )
 
 
-async def show_card(callback: Callback, sender: Sender, context: BotContext) -> None:
-    """A member's button: their card, in a message of its own."""
-    tr = sender.tr
+async def _card_of(callback: Callback, sender: Sender, context: BotContext) -> MemberCard | None:
+    """Return the card a button (team, member) is about, or answer "not available"."""
     card = (
         TeamProblem.NOT_AVAILABLE
         if callback.extra is None
@@ -304,7 +303,16 @@ async def show_card(callback: Callback, sender: Sender, context: BotContext) -> 
         )
     )
     if isinstance(card, TeamProblem):
-        await sender.message.reply_text(not_available(tr))
+        await sender.message.reply_text(not_available(sender.tr))
+        return None
+    return card
+
+
+async def show_card(callback: Callback, sender: Sender, context: BotContext) -> None:
+    """A member's button: their card, in a message of its own."""
+    tr = sender.tr
+    card = await _card_of(callback, sender, context)
+    if card is None:
         return
     now = context.services.clock.now()
     text, markup = render_card(tr, card, await _zone_of(context, sender.person), now, sender.person)
@@ -366,15 +374,8 @@ async def remove_for_member(callback: Callback, sender: Sender, context: BotCont
 async def ask_remove_member(callback: Callback, sender: Sender, context: BotContext) -> None:
     """🚪 on a card: ask before taking the member out of the team."""
     tr = sender.tr
-    card = (
-        TeamProblem.NOT_AVAILABLE
-        if callback.extra is None
-        else await context.services.teams.member_card(
-            sender.person, callback.target, callback.extra
-        )
-    )
-    if isinstance(card, TeamProblem):
-        await sender.message.reply_text(not_available(tr))
+    card = await _card_of(callback, sender, context)
+    if card is None:
         return
     button = InlineKeyboardButton(
         tr("🚪 Yes, take {name} out", name=card.row.name)[:60],

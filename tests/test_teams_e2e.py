@@ -61,6 +61,15 @@ async def _accept(bot: RunningBot, user: SimUser, code: str) -> tuple[str, str]:
     return offer["text"], str(edited.params["text"])
 
 
+async def _person_id(bot: RunningBot, user: SimUser) -> int:
+    rows = await query(bot, "SELECT id FROM people WHERE telegram_user_id = ?", (user.id,))
+    return int(rows[0]["id"])
+
+
+async def _team_id(bot: RunningBot) -> int:
+    return int((await query(bot, "SELECT id FROM teams"))[0]["id"])
+
+
 async def _team_with_azat(bot: RunningBot, admin: SimUser) -> SimUser:
     """Create the team "Memorial" and enrol Azat (on a 12 h plan) in it; return Azat."""
     await say(admin, "/newteam Memorial")
@@ -117,7 +126,7 @@ async def test_strangers_members_and_forged_buttons_learn_nothing_of_a_team(
 ) -> None:
     bot, admin = world.bot, world.admin
     await say(admin, "/newteam Memorial")
-    team_id = (await query(bot, "SELECT id FROM teams"))[0]["id"]
+    team_id = await _team_id(bot)
     azat = bot.fake.add_user(first_name="Azat")
     await _accept(bot, azat, _code(await say(admin, "/enrol")))
     stranger = bot.fake.add_user(first_name="Stranger")
@@ -398,10 +407,8 @@ async def test_dashboard_buttons_and_team_show_nothing_to_strangers_members_and_
 ) -> None:
     bot, admin = world.bot, world.admin
     azat = await _team_with_azat(bot, admin)
-    team_id = (await query(bot, "SELECT id FROM teams"))[0]["id"]
-    azat_id = (await query(bot, "SELECT id FROM people WHERE telegram_user_id = ?", (azat.id,)))[0][
-        "id"
-    ]
+    team_id = await _team_id(bot)
+    azat_id = await _person_id(bot, azat)
     dilbar = bot.fake.add_user(first_name="Dilbar")
     await add_contact(azat, dilbar)
     former = bot.fake.add_user(first_name="Former")
@@ -478,9 +485,7 @@ async def test_a_coordinator_invites_a_contact_for_a_member_who_is_told_and_aler
         "✅ Admin of “Memorial” added Lena as your tier 1 contact, and Lena accepted."
     )
     rows = await query(bot, "SELECT added_by, tier FROM contacts WHERE chat_id = ?", (lena.id,))
-    admin_id = (await query(bot, "SELECT id FROM people WHERE telegram_user_id = ?", (admin.id,)))[
-        0
-    ]["id"]
+    admin_id = await _person_id(bot, admin)
     assert rows == [{"added_by": admin_id, "tier": 1}]
     card = await _card(bot, admin, "Azat")
     assert "• Lena: tier 1, can be reached (added by Admin)" in card["text"].splitlines()
@@ -499,10 +504,8 @@ async def test_a_contact_link_from_a_card_is_worthless_to_strangers_and_once_the
 ) -> None:
     bot, admin = world.bot, world.admin
     azat = await _team_with_azat(bot, admin)
-    team_id = (await query(bot, "SELECT id FROM teams"))[0]["id"]
-    azat_id = (await query(bot, "SELECT id FROM people WHERE telegram_user_id = ?", (azat.id,)))[0][
-        "id"
-    ]
+    team_id = await _team_id(bot)
+    azat_id = await _person_id(bot, azat)
     stranger = bot.fake.add_user(first_name="Stranger")
     mine = await say(stranger, "/help")
     for data in (f"c1:{team_id}:{azat_id}", f"c2:{team_id}:{azat_id}", f"c1:{team_id}"):
@@ -539,9 +542,7 @@ async def test_a_contact_the_team_adds_during_a_duress_episode_stays_unseen_on_t
     since = len(bot.fake.calls)
     await lena.press(offer["message_id"], "✅ Accept")
     await bot.fake.wait_for_call("editMessageReplyMarkup", chat_id=lena.id, since=since)
-    azat_id = (await query(bot, "SELECT id FROM people WHERE telegram_user_id = ?", (azat.id,)))[0][
-        "id"
-    ]
+    azat_id = await _person_id(bot, azat)
     # Nothing about Lena or the team is queued for the phone, and its list leaves her out.
     assert (
         await query(
@@ -575,7 +576,7 @@ async def test_a_coordinator_removes_a_contact_they_added_and_no_one_else_can(
     lena_contact = (await query(bot, "SELECT id FROM contacts WHERE chat_id = ?", (lena.id,)))[0][
         "id"
     ]
-    team_id = (await query(bot, "SELECT id FROM teams"))[0]["id"]
+    team_id = await _team_id(bot)
     # Another coordinator sees who added Lena, but has no button to remove her...
     others = await _card(bot, dilbar, "Azat")
     assert "(added by Admin)" in others["text"]
@@ -661,7 +662,7 @@ async def test_a_drill_of_the_whole_team_is_asked_first_and_names_who_cannot_be_
     assert "🧪" in (await dilbar.next_message(timeout=10))["text"]
     assert "started a drill" in (await azat.next_message(timeout=10))["text"]
     # Strangers and members pressing the drill buttons start nothing.
-    team_id = (await query(bot, "SELECT id FROM teams"))[0]["id"]
+    team_id = await _team_id(bot)
     for outsider in (bot.fake.add_user(first_name="Stranger"), azat, dilbar):
         mine = await say(outsider, "/help")
         await outsider.press_raw(mine["message_id"], f"dt:{team_id}")
@@ -742,7 +743,7 @@ async def test_team_settings_buttons_change_nothing_for_anyone_but_a_coordinator
 ) -> None:
     bot, admin = world.bot, world.admin
     azat = await _team_with_azat(bot, admin)
-    team_id = (await query(bot, "SELECT id FROM teams"))[0]["id"]
+    team_id = await _team_id(bot)
     for outsider in (bot.fake.add_user(first_name="Stranger"), azat):
         mine = await say(outsider, "/help")
         await outsider.press_raw(mine["message_id"], f"ts:{team_id}")
@@ -770,10 +771,8 @@ async def test_a_coordinator_removes_another_who_is_told_and_loses_the_team_at_o
     monkeypatch.setattr(team_service, "DASHBOARD_EDIT_GAP", 0.2)
     bot, admin = world.bot, world.admin
     azat = await _team_with_azat(bot, admin)
-    team_id = (await query(bot, "SELECT id FROM teams"))[0]["id"]
-    admin_id = (await query(bot, "SELECT id FROM people WHERE telegram_user_id = ?", (admin.id,)))[
-        0
-    ]["id"]
+    team_id = await _team_id(bot)
+    admin_id = await _person_id(bot, admin)
     # Alone, the admin cannot be removed, not even by a forged button.
     settings = await _settings(bot, admin)
     assert "Coordinators: Admin" in settings["text"]
@@ -916,10 +915,8 @@ async def test_a_coordinator_takes_a_member_out_of_the_team_after_one_question(
 ) -> None:
     bot, admin = world.bot, world.admin
     azat = await _team_with_azat(bot, admin)
-    team_id = (await query(bot, "SELECT id FROM teams"))[0]["id"]
-    azat_id = (await query(bot, "SELECT id FROM people WHERE telegram_user_id = ?", (azat.id,)))[0][
-        "id"
-    ]
+    team_id = await _team_id(bot)
+    azat_id = await _person_id(bot, azat)
     # Nobody else can, with any button.
     for outsider in (bot.fake.add_user(first_name="Stranger"), azat):
         mine = await say(outsider, "/help")
