@@ -1,4 +1,4 @@
-"""Checking in: ``/checkin``, ``/ok`` and the "I'm OK" button."""
+"""Checking in: ``/checkin``, ``/ok``, the "I'm OK" button and a message that only says so."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import Any
 from telegram import Message, Update
 from telegram.ext import BaseHandler, CommandHandler, MessageHandler, filters
 
+from bot.checkin_words import is_checkin_phrase
 from bot.context import BotContext
 from bot.core.gated import CheckIn, Unlock
 from bot.core.watches import AllClear
@@ -66,11 +67,20 @@ async def _confirm(sender: Sender, context: BotContext, result: Result) -> Messa
     return await sender.message.reply_text("\n".join(lines), reply_markup=checkin_keyboard(tr))
 
 
+class _CheckinPhrase(filters.MessageFilter):
+    """A message that is nothing but "ok", "я в порядке", "men gowy" and the like."""
+
+    def filter(self, message: Message) -> bool:
+        return is_checkin_phrase(message.text)
+
+
 def build(translations: Translations) -> list[BaseHandler[Update, BotContext, Any]]:
     private = filters.ChatType.PRIVATE
     # The button's label in any language: a keyboard sent before /lang keeps the old one.
     button = filters.Text(sorted(checkin_labels(translations)))
+    # Typed, not pressed: it means the same, and must not become the person's last words.
+    phrase = filters.TEXT & ~filters.COMMAND & _CheckinPhrase()
     return [
         CommandHandler(["checkin", "ok"], check_in, filters=private),
-        MessageHandler(private & button & filters.UpdateType.MESSAGE, check_in),
+        MessageHandler(private & (button | phrase) & filters.UpdateType.MESSAGE, check_in),
     ]

@@ -16,6 +16,7 @@ from telegram import Update
 from telegram.constants import ChatType
 from telegram.ext import ApplicationHandlerStop, TypeHandler
 
+from bot.checkin_words import is_checkin_phrase
 from bot.context import BotContext
 from bot.keyboards import checkin_labels
 from bot.languages import guess_language
@@ -36,14 +37,14 @@ def is_vital(text: str | None, *, private: bool, checkin_labels: frozenset[str])
 
     Mirrors the filters of the handlers that act on them, all private-chat only:
     the commands (any case, with or without ``@bot``), the check-in button's label
-    in any language, and an all-digit message.
+    in any language, a message that only says one is fine, and an all-digit message.
     """
     if not private or text is None:
         return False
     if text.startswith("/"):
         command = text.split(maxsplit=1)[0][1:].split("@", 1)[0]
         return command.lower() in VITAL_COMMANDS
-    return text in checkin_labels or _PIN_ANSWER.search(text) is not None
+    return text in checkin_labels or _PIN_ANSWER.search(text) is not None or is_checkin_phrase(text)
 
 
 def is_urgent(update: object, checkin_labels: frozenset[str]) -> bool:

@@ -16,6 +16,7 @@ from tests.conditions import eventually
 from tests.conftest import RunningBot, context_bodies, make_settings, query, run_bot
 from tests.fake_clock import FakeClock
 from tests.fake_telegram import FakeTelegram, SimUser
+from tests.test_pins_e2e import enter, set_pins
 
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 TRANSLATIONS = Translations()
@@ -285,3 +286,42 @@ async def test_the_command_menu_is_published_in_every_language(bot: RunningBot) 
         assert names[:3] == ["ok", "every", "at"]
         assert commands[0]["description"] == TRANSLATIONS[language]("Check in: I am safe")
     assert bot.fake.commands() != []
+
+
+@pytest.mark.parametrize(
+    ("language", "typed"),
+    [
+        ("en", "ok"),
+        ("en", "I\u2019m OK 👍"),
+        ("ru", "Я в порядке."),
+        ("tk", "men gowy"),
+        ("en", "ок"),
+    ],
+)
+async def test_typing_that_one_is_fine_is_a_check_in_and_never_kept_as_last_words(
+    bot: RunningBot, language: str, typed: str
+) -> None:
+    user = bot.fake.add_user(language_code=language)
+    await say(user, "/start")
+    await say(user, "/every 12h")
+    bot.clock.set(T0 + timedelta(hours=2))
+    tr = TRANSLATIONS[language]
+    assert (await say(user, typed)).startswith(tr("✅ Checked in."))
+    assert (await watch_row(bot, user))["last_checkin_at"] == "2026-03-01T11:00:00.000000Z"
+    assert await context_bodies(bot) == []
+    # A message that says more is kept for the contacts, as before.
+    assert await say(user, "Ok, police at the door") == tr("📝 Kept for your contacts.")
+    assert [body["text"] for _, body in await context_bodies(bot)] == ["Ok, police at the door"]
+
+
+async def test_a_typed_check_in_asks_for_the_pin_like_any_other(bot: RunningBot) -> None:
+    user = bot.fake.add_user()
+    await say(user, "/start")
+    await say(user, "/every 12h")
+    await set_pins(user, "4826")
+    bot.clock.set(T0 + timedelta(hours=2))
+    assert await say(user, "ok") == "🔒 Enter your PIN."
+    assert (await watch_row(bot, user))["last_checkin_at"] is None
+    assert (await enter(user, "4826"))["text"].startswith("✅ Checked in.")
+    assert (await watch_row(bot, user))["last_checkin_at"] == "2026-03-01T11:00:00.000000Z"
+    assert await context_bodies(bot) == []
