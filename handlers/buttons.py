@@ -17,20 +17,19 @@ from bot.callbacks import Action, Callback, decode
 from bot.context import BotContext
 from bot.core.gated import Forget, RemoveContact, Wipe
 from bot.i18n import Translator
-from bot.languages import guess_language
 from bot.services.contacts import AckOutcome, InviteProblem
 from handlers import discretion
 from handlers.contacts import perform_remove
 from handlers.gate import require_pin
-from handlers.sender import identify
+from handlers.sender import identify, translator_for
 
 
 async def press(update: Update, context: BotContext) -> None:
     query = update.callback_query
     if query is None:
         return
-    services = context.services
-    tr = services.translations[guess_language(query.from_user.language_code)]
+    # The pop-up speaks the language the presser chose, not their phone's.
+    tr = await translator_for(context, query.from_user)
     callback = decode(query.data)
     message = query.message
     if callback is None or message is None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from telegram import Message, Update
+from telegram import Message, Update, User
 
 from bot.context import BotContext
 from bot.core.people import Person
@@ -43,6 +43,17 @@ class Stranger:
 
     tr: Translator
     message: Message
+
+
+async def translator_for(context: BotContext, user: User) -> Translator:
+    """Return the language ``user`` chose with /lang, or else the one their phone suggests.
+
+    Reads only: a press or a message from a stranger must cost no row.
+    """
+    services = context.services
+    person = await services.people.find(user.id)
+    language = person.language if person is not None else guess_language(user.language_code)
+    return services.translations[language]
 
 
 async def recognise(update: Update, context: BotContext) -> Sender | Stranger | None:

@@ -23,7 +23,6 @@ from bot.context import BotContext
 from bot.core.gated import LeaveTeam, Unlock
 from bot.core.teams import AuditEntry, AuditEvent, Team, TeamLinkKind
 from bot.i18n import Translator
-from bot.languages import guess_language
 from bot.notices import reason_of
 from bot.services.teams import AUDIT_PAGE, Joined, TeamInvitation, TeamProblem
 from handlers.dashboards import (
@@ -43,7 +42,7 @@ from handlers.dashboards import (
 )
 from handlers.gate import run_gated
 from handlers.phrases import describe_plan
-from handlers.sender import Sender, identify
+from handlers.sender import Sender, identify, translator_for
 
 logger = logging.getLogger(__name__)
 
@@ -486,7 +485,7 @@ async def press(update: Update, context: BotContext) -> None:
     callback = decode(query.data)
     # PTB hands a press without any data to every button handler, patterns or not.
     if callback is None or callback.action not in TEAM_ACTIONS or query.message is None:
-        tr = context.services.translations[guess_language(query.from_user.language_code)]
+        tr = await translator_for(context, query.from_user)
         await query.answer(tr("This button no longer works."))
         return
     sender = await identify(update, context)

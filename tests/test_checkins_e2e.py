@@ -325,3 +325,25 @@ async def test_a_typed_check_in_asks_for_the_pin_like_any_other(bot: RunningBot)
     assert (await enter(user, "4826"))["text"].startswith("✅ Checked in.")
     assert (await watch_row(bot, user))["last_checkin_at"] == "2026-03-01T11:00:00.000000Z"
     assert await context_bodies(bot) == []
+
+
+async def test_button_pop_ups_speak_the_language_chosen_not_the_phones(bot: RunningBot) -> None:
+    russian = TRANSLATIONS["ru"]
+    user = bot.fake.add_user(language_code="en")
+    await say(user, "/start")
+    await say(user, "/lang ru")
+    await user.send("/status")
+    status = await user.next_message(timeout=10)
+    for data in ("zz:1", "ak:999", "dc:999"):
+        since = len(bot.fake.calls)
+        await user.press_raw(status["message_id"], data)
+        popup = await bot.fake.wait_for_call("answerCallbackQuery", since=since)
+        assert popup.params.get("text") == russian("This button no longer works."), (data, popup)
+    # Someone who never chose a language hears their phone's.
+    stranger = bot.fake.add_user(language_code="tk")
+    await stranger.send("/help")
+    mine = await stranger.next_message(timeout=10)
+    since = len(bot.fake.calls)
+    await stranger.press_raw(mine["message_id"], "zz:1")
+    popup = await bot.fake.wait_for_call("answerCallbackQuery", since=since)
+    assert popup.params["text"] == TRANSLATIONS["tk"]("This button no longer works.")
