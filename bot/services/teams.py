@@ -141,8 +141,9 @@ DUTY_TIER_CHOICES = {31: 1, 32: 2}
 
 # A dashboard is kept up to date this long after it was opened or refreshed.
 DASHBOARD_LIFETIME = timedelta(hours=24)
-# No dashboard is edited more often than this (in seconds of real time), whatever
-# changes: Telegram's limits are kept, and a reader can follow.
+# No dashboard is looked at or edited more often than this (seconds of real time):
+# Telegram's limits are kept, a reader can follow, and reading a whole team every
+# tick for each open dashboard would cost more than the rest of an idle bot.
 DASHBOARD_EDIT_GAP = 5.0
 
 
@@ -172,6 +173,9 @@ class TeamService:
         self._pretence = pretence
         # Each dashboard's message id, content digest and time.monotonic(), as last shown.
         self._shown: dict[int, tuple[int, str, float]] = {}
+        # When each dashboard's team was last read to see whether it changed: a
+        # team is read whole for it, so not more often than an edit may happen.
+        self._looked_at: dict[int, float] = {}
 
     def is_admin(self, person: Person) -> bool:
         return person.telegram_user_id in self._admins
@@ -645,8 +649,8 @@ class TeamService:
     async def dashboards_to_edit(self) -> list[tuple[DashboardMessage, Dashboard]]:
         """Return the open dashboards whose team changed since they were last shown.
 
-        None is returned twice within ``DASHBOARD_EDIT_GAP``; one whose coordinator
-        is one no more is forgotten.
+        Each is looked at, and returned, at most once per ``DASHBOARD_EDIT_GAP``;
+        one whose coordinator is one no more is forgotten.
         """
         now = self._clock.now()
         async with self._database.snapshot() as tx:
@@ -657,8 +661,13 @@ class TeamService:
         due: list[tuple[DashboardMessage, Dashboard]] = []
         for message in messages:
             shown = self._shown.get(message.id)
-            if shown is not None and time.monotonic() - shown[2] < DASHBOARD_EDIT_GAP:
+            moment = time.monotonic()
+            looked_at = self._looked_at.get(message.id)
+            if (shown is not None and moment - shown[2] < DASHBOARD_EDIT_GAP) or (
+                looked_at is not None and moment - looked_at < DASHBOARD_EDIT_GAP
+            ):
                 continue
+            self._looked_at[message.id] = moment
             coordinator = coordinators.get(message.person_id)
             board = (
                 TeamProblem.NOT_AVAILABLE
@@ -680,6 +689,7 @@ class TeamService:
         async with self._database.transaction() as tx:
             await dashboard_repository.forget(tx, dashboard_id)
         self._shown.pop(dashboard_id, None)
+        self._looked_at.pop(dashboard_id, None)
 
     async def prune(self, retention: timedelta) -> int:
         """Delete audit events older than ``retention``; return how many."""
