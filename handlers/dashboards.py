@@ -257,9 +257,9 @@ def render_card(
     return "\n".join(lines), InlineKeyboardMarkup(keyboard)
 
 
-async def _zone_of(context: BotContext, person: Person) -> str:
-    """Return the time zone ``person`` reads times in."""
-    return (await context.services.checkins.status(person)).watch.zone
+async def zone_of(context: BotContext, person: Person) -> str:
+    """Return the time zone ``person`` reads times in (one read of their watch)."""
+    return (await context.services.checkins.watch_of(person)).zone
 
 
 async def send_dashboard(sender: Sender, context: BotContext, team_id: int) -> None:
@@ -271,7 +271,7 @@ async def send_dashboard(sender: Sender, context: BotContext, team_id: int) -> N
         await sender.message.reply_text(not_available(tr))
         return
     now = context.services.clock.now()
-    text, markup = render_dashboard(tr, board, await _zone_of(context, sender.person), now)
+    text, markup = render_dashboard(tr, board, await zone_of(context, sender.person), now)
     sent = await sender.message.reply_text(text, reply_markup=markup)
     await teams.remember_dashboard(sender.person, team_id, sent.chat.id, sent.message_id, board)
 
@@ -285,7 +285,7 @@ async def show_dashboard(callback: Callback, sender: Sender, context: BotContext
         await _edit(sender.message, not_available(tr), None)
         return
     now = context.services.clock.now()
-    text, markup = render_dashboard(tr, board, await _zone_of(context, sender.person), now)
+    text, markup = render_dashboard(tr, board, await zone_of(context, sender.person), now)
     await _edit(sender.message, text, markup)
     # The pressed message is the one kept up to date from now on.
     await teams.remember_dashboard(
@@ -315,7 +315,7 @@ async def show_card(callback: Callback, sender: Sender, context: BotContext) -> 
     if card is None:
         return
     now = context.services.clock.now()
-    text, markup = render_card(tr, card, await _zone_of(context, sender.person), now, sender.person)
+    text, markup = render_card(tr, card, await zone_of(context, sender.person), now, sender.person)
     await sender.message.reply_text(text, reply_markup=markup)
 
 
@@ -342,7 +342,7 @@ async def invite_for_member(callback: Callback, sender: Sender, context: BotCont
             "told. It works once, for whoever opens it first, until {expires}.\n\n{link}",
             tier=tier,
             name=member.display_name,
-            expires=tr.moment(invitation.expires_at, await _zone_of(context, sender.person)),
+            expires=tr.moment(invitation.expires_at, await zone_of(context, sender.person)),
             link=link,
         ),
         # A link preview would fetch the page: keep the code between us and Telegram.
@@ -672,7 +672,7 @@ async def keep_dashboards(context: BotContext) -> None:
         return
     for message, board in due:
         tr = services.translations[board.coordinator.language]
-        zone = await _zone_of(context, board.coordinator)
+        zone = await zone_of(context, board.coordinator)
         text, markup = render_dashboard(tr, board, zone, services.clock.now())
         try:
             await context.bot.edit_message_text(

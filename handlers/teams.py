@@ -15,6 +15,7 @@ from datetime import timedelta
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, Update
+from telegram.constants import ChatType
 from telegram.error import BadRequest
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
@@ -39,6 +40,7 @@ from handlers.dashboards import (
     show_card,
     show_dashboard,
     show_settings,
+    zone_of,
 )
 from handlers.gate import run_gated
 from handlers.phrases import describe_plan
@@ -132,7 +134,7 @@ async def _send_link(sender: Sender, context: BotContext, team_id: int, kind: Te
         await sender.message.reply_text(_not_available(tr))
         return
     await sender.message.reply_text(
-        _link_text(tr, invitation, await _zone(sender, context), context.bot.username),
+        _link_text(tr, invitation, await zone_of(context, sender.person), context.bot.username),
         # A link preview would fetch the page: keep the code between us and Telegram.
         link_preview_options=LinkPreviewOptions(is_disabled=True),
     )
@@ -168,11 +170,6 @@ def _link_text(tr: Translator, invitation: TeamInvitation, zone: str, username: 
         expires=expires,
         link=link,
     )
-
-
-async def _zone(sender: Sender, context: BotContext) -> str:
-    """Return the time zone the person reads times in."""
-    return (await context.services.checkins.status(sender.person)).watch.zone
 
 
 async def open_team_link(update: Update, context: BotContext) -> None:
@@ -273,7 +270,7 @@ async def _audit_page(
     page = await teams.audit(sender.person, team_id, before_id)
     if team is None or isinstance(page, TeamProblem):
         return _not_available(tr), None
-    zone = await _zone(sender, context)
+    zone = await zone_of(context, sender.person)
     lines = [tr("Latest events of “{team}”:", team=team.name), ""]
     lines += [f"{tr.moment(e.created_at, zone)} · {_describe(tr, e)}" for e in page]
     if not page:
@@ -488,10 +485,20 @@ async def press(update: Update, context: BotContext) -> None:
         tr = await translator_for(context, query.from_user)
         await query.answer(tr("This button no longer works."))
         return
+    if query.message.chat.type != ChatType.PRIVATE and callback.action not in _IN_GROUPS:
+        # A dashboard, card, trail or setting pressed (forged) in a group would show
+        # the team to everyone there: coordinators see their teams in private only.
+        tr = await translator_for(context, query.from_user)
+        await query.answer(_not_available(tr))
+        return
     sender = await identify(update, context)
     if sender is not None:
         await _PRESSES[callback.action](callback, sender, context)
     await query.answer()
+
+
+# The only team buttons pressed in a group: a duty-chat link's accept and decline.
+_IN_GROUPS = frozenset({Action.ACCEPT_TEAM, Action.DECLINE_TEAM})
 
 
 async def _answer_link(callback: Callback, sender: Sender, context: BotContext) -> None:

@@ -939,3 +939,28 @@ async def test_a_coordinator_takes_a_member_out_of_the_team_after_one_question(
     assert await query(bot, "SELECT * FROM members") == []
     assert (await say(azat, "/leaveteam"))["text"] == "You are not in any team."
     assert "Admin took Azat out of the team" in (await say(admin, "/audit"))["text"]
+
+
+async def test_team_buttons_pressed_in_a_group_never_show_the_team_there(world: World) -> None:
+    bot, admin = world.bot, world.admin
+    azat = await _team_with_azat(bot, admin)
+    team_id, azat_id = await _team_id(bot), await _person_id(bot, azat)
+    link = await say(admin, "/dutychat")
+    match = re.search(r"\?startgroup=(td[A-Za-z0-9_-]{32})", link["text"])
+    assert match is not None
+    bystander = bot.fake.add_user(first_name="Bystander")
+    group = bot.fake.add_group(title="Memorial duty", members=[admin, bystander])
+    await group.send(admin, f"/start@StillHereTestBot {match.group(1)}")
+    offer = await group.next_message(timeout=10)
+    # Even the team's own coordinator, forging them on a bot message of the group.
+    for data in (f"db:{team_id}", f"mc:{team_id}:{azat_id}", f"au:{team_id}", f"ts:{team_id}"):
+        since = len(bot.fake.calls)
+        await group.press_raw(admin, offer["message_id"], data)
+        popup = await bot.fake.wait_for_call("answerCallbackQuery", since=since)
+        assert popup.params.get("text") == NOT_AVAILABLE, data
+        assert not [c for c in bot.fake.calls[since:] if c.params.get("chat_id") == group.id], data
+    # The duty-chat link itself is still answered there.
+    since = len(bot.fake.calls)
+    await group.press(admin, offer["message_id"], "✅ Accept")
+    edited = await bot.fake.wait_for_call("editMessageText", chat_id=group.id, since=since)
+    assert str(edited.params["text"]).startswith("✅ This group is now the duty chat")
