@@ -25,7 +25,7 @@ from bot.context import BotApplication, BotContext, BotData, Services
 from bot.crypto import KeyUnusableError
 from bot.delivery import DeliveryWorker
 from bot.i18n import Translations
-from bot.keyboards import checkin_labels
+from bot.keyboards import vital_labels
 from bot.keys import unlock
 from bot.membership import is_in_group
 from bot.services.alerting import policy_of
@@ -37,6 +37,7 @@ from bot.services.flood import FloodGuard
 from bot.services.lastknown import LastKnownService
 from bot.services.people import PeopleService
 from bot.services.pins import PinService
+from bot.services.questions import Questions
 from bot.services.sweeper import Sweeper
 from bot.services.teams import TeamService
 from bot.settings import Settings
@@ -92,7 +93,7 @@ def build_application(
     the caller can close them even if the application never finished starting.
     Updates are handled concurrently, each chat's in order (see :mod:`bot.updates`).
     """
-    labels = checkin_labels(translations)
+    labels = vital_labels(translations)
     bot = TrackingBot(
         settings.token.reveal(),
         base_url=settings.telegram.base_url,
@@ -105,7 +106,7 @@ def build_application(
         Application.builder()
         .bot(bot)
         .context_types(ContextTypes(context=BotContext, bot_data=BotData))
-        .concurrent_updates(ChatOrder(partial(is_urgent, checkin_labels=labels)))
+        .concurrent_updates(ChatOrder(partial(is_urgent, vital_labels=labels)))
         .build()
     )
     return application
@@ -191,6 +192,7 @@ async def serve(settings: Settings, clock: Clock, stop: asyncio.Event) -> None:
                 on_queued=worker.wake,
                 pretence=checkins.pretence,
             ),
+            questions=Questions(),
         )
         handlers.register(application, translations)
         catching_up: asyncio.Task[None] | None = None

@@ -51,9 +51,25 @@ class Action(StrEnum):
     # A member to take out of the team, from their card, asked then confirmed (team, member).
     CARD_REMOVE_MEMBER = "rm"
     CARD_REMOVE_MEMBER_GO = "rg"
+    # Setting up by buttons (see handlers.setup). The target is the choice: a step,
+    # a position in a list plus one, seconds, or a minute of the day plus one;
+    # ``extra`` is 1 inside the guided first run, which then asks the next question.
+    SETUP_STEP = "ss"
+    SET_LANGUAGE = "sl"
+    SET_EVERY = "se"
+    SET_DAILY = "sd"
+    SET_ZONE = "sz"
+    SET_GRACE = "sg"
+    SET_REMIND = "sr"
+    REMIND_OFF = "sn"
+    SET_PAUSE = "sp"
+    SET_INVITE = "si"
+    # The keyboard's SOS, confirmed or not (the presser's person id).
+    SOS_GO = "so"
+    SOS_CANCEL = "sx"
 
 
-# The buttons handled by handlers.teams; the rest by handlers.buttons.
+# The buttons handled by handlers.teams; those not named in a set here by handlers.buttons.
 TEAM_ACTIONS = frozenset(
     {
         Action.ACCEPT_TEAM,
@@ -79,6 +95,25 @@ TEAM_ACTIONS = frozenset(
         Action.CARD_REMOVE_MEMBER_GO,
     }
 )
+
+
+# The buttons handled by handlers.setup.
+SETUP_ACTIONS = frozenset(
+    {
+        Action.SETUP_STEP,
+        Action.SET_LANGUAGE,
+        Action.SET_EVERY,
+        Action.SET_DAILY,
+        Action.SET_ZONE,
+        Action.SET_GRACE,
+        Action.SET_REMIND,
+        Action.REMIND_OFF,
+        Action.SET_PAUSE,
+        Action.SET_INVITE,
+    }
+)
+# The buttons handled by handlers.sos.
+SOS_ACTIONS = frozenset({Action.SOS_GO, Action.SOS_CANCEL})
 
 
 _ID = r"([1-9][0-9]{0,11})"

@@ -17,6 +17,7 @@ from bot.services.flood import FloodGuard
 from bot.services.lastknown import LastKnownService
 from bot.services.people import PeopleService
 from bot.services.pins import PinService
+from bot.services.questions import Questions
 from bot.services.sweeper import Sweeper
 from bot.services.teams import TeamService
 from bot.settings import Settings
@@ -39,6 +40,7 @@ class Services:
     flood: FloodGuard
     sweeper: Sweeper
     teams: TeamService
+    questions: Questions
 
 
 class BotData:

@@ -1,4 +1,4 @@
-"""The reply keyboard with the check-in button, in the person's language."""
+"""The reply keyboard that stays under the chat: check in, SOS, send the location."""
 
 from __future__ import annotations
 
@@ -7,16 +7,34 @@ from telegram import KeyboardButton, ReplyKeyboardMarkup
 from bot.i18n import N_, Translations, Translator
 
 CHECKIN_LABEL = N_("✅ I'm OK")
+SOS_LABEL = N_("🆘 SOS")
+LOCATION_LABEL = N_("📍 Send location")
 
 
 def checkin_keyboard(tr: Translator) -> ReplyKeyboardMarkup:
-    """Return the persistent keyboard whose one button checks in."""
+    """Return the persistent keyboard: "I'm OK", "SOS" (asks once before it alerts)
+    and "Send location" (Telegram asks the phone for the place)."""
     return ReplyKeyboardMarkup(
-        [[KeyboardButton(tr(CHECKIN_LABEL))]], resize_keyboard=True, is_persistent=True
+        [
+            [KeyboardButton(tr(CHECKIN_LABEL)), KeyboardButton(tr(SOS_LABEL))],
+            [KeyboardButton(tr(LOCATION_LABEL), request_location=True)],
+        ],
+        resize_keyboard=True,
+        is_persistent=True,
     )
 
 
 def checkin_labels(translations: Translations) -> frozenset[str]:
-    """Return the button's label in every language: a keyboard sent before a
-    language change still shows the old one."""
+    """Return the check-in button's label in every language: a keyboard sent before
+    a language change still shows the old one."""
     return frozenset(tr(CHECKIN_LABEL) for tr in translations.all())
+
+
+def sos_labels(translations: Translations) -> frozenset[str]:
+    """Return the SOS button's label in every language."""
+    return frozenset(tr(SOS_LABEL) for tr in translations.all())
+
+
+def vital_labels(translations: Translations) -> frozenset[str]:
+    """Return the labels that must never wait or be dropped: check in and SOS."""
+    return checkin_labels(translations) | sos_labels(translations)

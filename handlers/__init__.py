@@ -31,6 +31,7 @@ from handlers import (
     pause,
     pins,
     plans,
+    setup,
     sos,
     start,
     status,
@@ -47,15 +48,18 @@ def build_handlers(translations: Translations) -> list[BaseHandler[Update, BotCo
         *teams.build(),
         *contacts.build(),
         start.build(),
+        # Before the setting commands: without an argument they show buttons.
+        *setup.build(),
         drill.build(),
         *pins.build(),
         *discretion.build(),
+        # Before the general button router, which takes every press left.
+        *sos.build(translations),
         buttons.build(),
         membership.build(),
         help.build(),
         language.build(),
         *plans.build(),
-        sos.build(),
         *pause.build(),
         status.build(),
         *checkin.build(translations),
@@ -71,5 +75,7 @@ def register(application: BotApplication, translations: Translations) -> None:
     application.add_handler(flood.build(), group=flood.FLOOD_GROUP)
     application.add_handler(discretion.build_tracking(), group=discretion.TRACK_GROUP)
     application.add_handler(pins.build_entry(), group=pins.ENTRY_GROUP)
+    # A location or city answering "which time zone?": after the PIN, before context.
+    application.add_handler(setup.build_answers(), group=pins.ENTRY_GROUP)
     application.add_handlers(build_handlers(translations))
     application.add_error_handler(errors.handle_error)

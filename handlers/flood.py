@@ -18,7 +18,7 @@ from telegram.ext import ApplicationHandlerStop, TypeHandler
 
 from bot.checkin_words import is_checkin_phrase
 from bot.context import BotContext
-from bot.keyboards import checkin_labels
+from bot.keyboards import vital_labels
 from bot.languages import guess_language
 
 logger = logging.getLogger(__name__)
@@ -32,22 +32,22 @@ VITAL_COMMANDS = frozenset({"sos", "ok", "checkin"})
 _PIN_ANSWER = re.compile(r"^\s*[0-9]+\s*$")
 
 
-def is_vital(text: str | None, *, private: bool, checkin_labels: frozenset[str]) -> bool:
+def is_vital(text: str | None, *, private: bool, vital_labels: frozenset[str]) -> bool:
     """Return whether a new message is an SOS, a check-in or a PIN answer.
 
     Mirrors the filters of the handlers that act on them, all private-chat only:
-    the commands (any case, with or without ``@bot``), the check-in button's label
-    in any language, a message that only says one is fine, and an all-digit message.
+    the commands (any case, with or without ``@bot``), the check-in and SOS buttons'
+    labels in any language, a message that only says one is fine, and an all-digit message.
     """
     if not private or text is None:
         return False
     if text.startswith("/"):
         command = text.split(maxsplit=1)[0][1:].split("@", 1)[0]
         return command.lower() in VITAL_COMMANDS
-    return text in checkin_labels or _PIN_ANSWER.search(text) is not None or is_checkin_phrase(text)
+    return text in vital_labels or _PIN_ANSWER.search(text) is not None or is_checkin_phrase(text)
 
 
-def is_urgent(update: object, checkin_labels: frozenset[str]) -> bool:
+def is_urgent(update: object, vital_labels: frozenset[str]) -> bool:
     """Return whether an update must not wait behind ordinary ones (see :mod:`bot.updates`).
 
     Vital messages, button presses (an SOS confirmation, "I'm on it") and
@@ -59,7 +59,7 @@ def is_urgent(update: object, checkin_labels: frozenset[str]) -> bool:
         return True
     message = update.message
     return message is not None and is_vital(
-        message.text, private=message.chat.type == ChatType.PRIVATE, checkin_labels=checkin_labels
+        message.text, private=message.chat.type == ChatType.PRIVATE, vital_labels=vital_labels
     )
 
 
@@ -82,7 +82,7 @@ async def limit(update: Update, context: BotContext) -> None:
     vital = message is not None and is_vital(
         message.text,
         private=message.chat.type == ChatType.PRIVATE,
-        checkin_labels=checkin_labels(services.translations),
+        vital_labels=vital_labels(services.translations),
     )
     if vital:
         # Order matters: the database is asked only once the count is over.

@@ -9,7 +9,7 @@ from telegram.ext import CommandHandler, filters
 
 from bot.context import BotContext
 from bot.core.gated import Pause, Resume, Unlock
-from bot.durations import DurationError, parse_duration
+from bot.durations import DurationError, read_duration
 from handlers.gate import run_gated
 from handlers.phrases import answer, bad_duration
 from handlers.sender import Sender, identify
@@ -20,16 +20,9 @@ async def pause(update: Update, context: BotContext) -> None:
     if sender is None:
         return
     tr = sender.tr
-    if not sender.argument:
-        await sender.message.reply_text(
-            tr(
-                "Say for how long, at most {maximum}. Example: /pause 3d",
-                maximum=tr.duration(context.services.settings.checkins.max_pause),
-            )
-        )
-        return
     try:
-        duration = parse_duration(sender.argument)
+        # "/pause 6" means hours.
+        duration = read_duration(sender.argument, bare_unit=3_600)
     except DurationError:
         await sender.message.reply_text(bad_duration(tr, sender.argument, "/pause 3d"))
         return

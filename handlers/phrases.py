@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from telegram import ReplyKeyboardMarkup
 
 from bot.context import BotContext
 from bot.core.plans import DailyPlan, IntervalPlan
@@ -111,9 +114,16 @@ def bad_duration(tr: Translator, text: str, example: str) -> str:
 
 
 async def answer(
-    sender: Sender, context: BotContext, result: Result, done: Callable[[Watch], str]
+    sender: Sender,
+    context: BotContext,
+    result: Result,
+    done: Callable[[Watch], str],
+    markup: ReplyKeyboardMarkup | None = None,
 ) -> None:
-    """Reply with ``done(watch)`` and the next deadline, or explain why nothing changed."""
+    """Reply with ``done(watch)`` and the next deadline, or explain why nothing changed.
+
+    ``markup``: a reply keyboard to show with the answer, whatever it is.
+    """
     tr = sender.tr
     if isinstance(result, Refusal):
         text = explain_refusal(result, tr)
@@ -122,14 +132,42 @@ async def answer(
     else:
         deadline = next_deadline(result.watch, tr, result.at)
         text = done(result.watch) + "\n" + deadline
-    await sender.message.reply_text(text)
+    await sender.message.reply_text(text, reply_markup=markup)
 
 
-def plan_set(tr: Translator, has_contacts: bool) -> Callable[[Watch], str]:
-    """Confirm a new plan, warning when nobody could be alerted yet."""
+def why_tomorrow(watch: Watch, tr: Translator, now: datetime) -> str | None:
+    """Say why a new daily plan's first deadline is tomorrow, when it is."""
+    if not isinstance(watch.plan, DailyPlan) or watch.deadline_at is None:
+        return None
+    zone = ZoneInfo(watch.zone)
+    local_now = now.astimezone(zone)
+    if watch.deadline_at.astimezone(zone).date() == local_now.date():
+        return None
+    if any(datetime.combine(local_now.date(), t, zone) > local_now for t in watch.plan.times):
+        # Not because today's times have passed (an earlier deadline still stands).
+        return None
+    times = ", ".join(tr.time_of_day(t) for t in watch.plan.times)
+    return tr.plural(
+        "Today's {times} has passed, so your first check-in is due tomorrow.",
+        "Today's {times} have passed, so your first check-in is due tomorrow.",
+        len(watch.plan.times),
+        times=times,
+    )
+
+
+def plan_set(
+    tr: Translator, has_contacts: bool, now: datetime | None = None
+) -> Callable[[Watch], str]:
+    """Confirm a new plan, warning when nobody could be alerted yet.
+
+    With ``now``, a daily plan whose first deadline is tomorrow says why.
+    """
 
     def done(watch: Watch) -> str:
         text = tr("Plan set: check in {plan}.", plan=describe_plan(watch, tr))
+        tomorrow = None if now is None else why_tomorrow(watch, tr, now)
+        if tomorrow is not None:
+            text += "\n" + tomorrow
         if not has_contacts:
             text += "\n" + tr(
                 "⚠️ You have no contacts yet: if you miss a check-in, nobody can be alerted. "

@@ -1,4 +1,7 @@
-"""Plan settings: ``/every``, ``/at``, ``/tz``, ``/grace``, ``/remind``.
+"""Plan settings typed with an argument: ``/every``, ``/at``, ``/grace``, ``/remind``.
+
+The same commands without one show buttons, and ``/tz`` lives with the other
+zone answers (both in :mod:`handlers.setup`).
 
 Each changes when an alert fires, so each is a gated action: with a PIN set it
 waits for the PIN (and follows the duress policy) like a check-in does.
@@ -6,7 +9,6 @@ waits for the PIN (and follows the duress policy) like a check-in does.
 
 from __future__ import annotations
 
-import re
 from datetime import time, timedelta
 
 from telegram import Update
@@ -21,26 +23,27 @@ from bot.core.gated import (
     SetZone,
     Unlock,
 )
-from bot.durations import DurationError, parse_duration
-from bot.zones import canonical_zone, similar_zones
+from bot.daytimes import read_time, split_times
+from bot.durations import DurationError, read_duration
+from bot.keyboards import checkin_keyboard
 from handlers.gate import run_gated
 from handlers.phrases import answer, bad_duration, plan_set, quote
 from handlers.sender import Sender, identify
 
-_TIME = re.compile(r"^([01]?[0-9]|2[0-3])[:.]([0-5][0-9])$")
+# The words that switch reminders off, in every language the bot speaks.
+OFF_WORDS = frozenset({"off", "no", "none", "выкл", "нет", "отключить", "ýok", "öçür"})
 
 
 async def every(update: Update, context: BotContext) -> None:
     sender = await identify(update, context)
     if sender is None:
         return
-    seconds = None
-    if sender.argument:
-        try:
-            seconds = int(parse_duration(sender.argument).total_seconds())
-        except DurationError:
-            await sender.message.reply_text(bad_duration(sender.tr, sender.argument, "/every 12h"))
-            return
+    try:
+        # "/every 12" means hours.
+        seconds = int(read_duration(sender.argument, bare_unit=3_600).total_seconds())
+    except DurationError:
+        await sender.message.reply_text(bad_duration(sender.tr, sender.argument, "/every 12h"))
+        return
     await run_gated(sender, context, SetInterval(seconds), perform_set_interval)
 
 
@@ -50,7 +53,9 @@ async def perform_set_interval(
     every = None if action.seconds is None else timedelta(seconds=action.seconds)
     result = await context.services.checkins.set_interval(sender.person, every, unlock)
     contacts = await context.services.contacts.contacts_of(sender.person)
-    await answer(sender, context, result, plan_set(sender.tr, bool(contacts)))
+    # Something is due from now on: show the keyboard to check in with.
+    markup = checkin_keyboard(sender.tr)
+    await answer(sender, context, result, plan_set(sender.tr, bool(contacts)), markup=markup)
 
 
 async def at(update: Update, context: BotContext) -> None:
@@ -58,25 +63,19 @@ async def at(update: Update, context: BotContext) -> None:
     if sender is None:
         return
     tr = sender.tr
-    words = sender.argument.split()
-    if not words:
-        await sender.message.reply_text(
-            tr("Give one or more times of day as HH:MM. Example: /at 09:00 21:00")
-        )
-        return
     times: list[time] = []
-    for word in words:
-        match = _TIME.match(word)
-        if match is None:
+    for word in split_times(sender.argument):
+        at = read_time(word)
+        if at is None:
             await sender.message.reply_text(
                 tr(
-                    "I could not read “{text}” as a time of day. Write times as HH:MM. "
-                    "Example: /at 09:00 21:00",
+                    "I could not read “{text}” as a time of day. Write times as HH:MM, or "
+                    "just the hour. Example: /at 09:00 21:00",
                     text=quote(word),
                 )
             )
             return
-        times.append(time(int(match.group(1)), int(match.group(2))))
+        times.append(at)
     await run_gated(sender, context, SetDaily(tuple(sorted(set(times)))), perform_set_daily)
 
 
@@ -85,35 +84,10 @@ async def perform_set_daily(
 ) -> None:
     result = await context.services.checkins.set_daily(sender.person, action.times, unlock)
     contacts = await context.services.contacts.contacts_of(sender.person)
-    await answer(sender, context, result, plan_set(sender.tr, bool(contacts)))
-
-
-async def set_zone(update: Update, context: BotContext) -> None:
-    sender = await identify(update, context)
-    if sender is None:
-        return
-    tr = sender.tr
-    if not sender.argument:
-        watch = await context.services.checkins.watch_of(sender.person)
-        await sender.message.reply_text(
-            tr(
-                "Your time zone is {zone}. To change it, send it as Area/City, "
-                "e.g. /tz Asia/Ashgabat",
-                zone=watch.zone,
-            )
-        )
-        return
-    zone = canonical_zone(sender.argument)
-    if zone is None:
-        suggestions = similar_zones(sender.argument)
-        text = tr("I do not know the time zone “{text}”.", text=quote(sender.argument))
-        if suggestions:
-            text += " " + tr("Did you mean: {zones}?", zones=", ".join(suggestions))
-        else:
-            text += " " + tr("Write it as Area/City, e.g. /tz Asia/Ashgabat or /tz Europe/Moscow")
-        await sender.message.reply_text(text)
-        return
-    await run_gated(sender, context, SetZone(zone), perform_set_zone)
+    # Something is due from now on: show the keyboard to check in with.
+    markup = checkin_keyboard(sender.tr)
+    done = plan_set(sender.tr, bool(contacts), context.services.clock.now())
+    await answer(sender, context, result, done, markup=markup)
 
 
 async def perform_set_zone(
@@ -121,7 +95,14 @@ async def perform_set_zone(
 ) -> None:
     tr = sender.tr
     result = await context.services.checkins.set_zone(sender.person, action.zone, unlock)
-    await answer(sender, context, result, lambda _: tr("Time zone set: {zone}.", zone=action.zone))
+    # The zone may have been asked with its own keyboard: bring the usual one back.
+    await answer(
+        sender,
+        context,
+        result,
+        lambda _: tr("Time zone set: {zone}.", zone=action.zone),
+        markup=checkin_keyboard(tr),
+    )
 
 
 async def set_grace(update: Update, context: BotContext) -> None:
@@ -129,18 +110,9 @@ async def set_grace(update: Update, context: BotContext) -> None:
     if sender is None:
         return
     tr = sender.tr
-    if not sender.argument:
-        watch = await context.services.checkins.watch_of(sender.person)
-        await sender.message.reply_text(
-            tr(
-                "Grace is {grace}: after a missed check-in I prompt you, and your contacts "
-                "are alerted when it is over. Change it like this: /grace 30m",
-                grace=tr.duration(watch.grace),
-            )
-        )
-        return
     try:
-        grace = parse_duration(sender.argument)
+        # "/grace 30" means minutes.
+        grace = read_duration(sender.argument, bare_unit=60)
     except DurationError:
         await sender.message.reply_text(bad_duration(tr, sender.argument, "/grace 30m"))
         return
@@ -169,17 +141,12 @@ async def set_reminder(update: Update, context: BotContext) -> None:
     if sender is None:
         return
     tr = sender.tr
-    argument = sender.argument.lower()
-    if not argument:
-        await sender.message.reply_text(
-            tr("Say how long before each deadline to remind you, or off. Example: /remind 1h")
-        )
-        return
-    if argument == "off":
+    argument = sender.argument.casefold()
+    if argument in OFF_WORDS:
         await run_gated(sender, context, SetReminder(None), perform_set_reminder)
         return
     try:
-        before = parse_duration(argument)
+        before = read_duration(argument, bare_unit=60)
     except DurationError:
         await sender.message.reply_text(bad_duration(tr, sender.argument, "/remind 1h"))
         return
@@ -208,7 +175,6 @@ def build() -> list[CommandHandler[BotContext, None]]:
     return [
         CommandHandler("every", every, filters=private),
         CommandHandler("at", at, filters=private),
-        CommandHandler("tz", set_zone, filters=private),
         CommandHandler("grace", set_grace, filters=private),
         CommandHandler("remind", set_reminder, filters=private),
     ]

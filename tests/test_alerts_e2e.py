@@ -221,6 +221,63 @@ async def test_sos_reaches_every_tier_at_once(bot: RunningBot) -> None:
         assert alert["text"].startswith("🆘 SOS from Azat.")
 
 
+async def test_sos_typed_with_words_keeps_them_as_last_words(bot: RunningBot) -> None:
+    azat = await activist_with_plan(bot)
+    dilbar = bot.fake.add_user(first_name="Dilbar")
+    await add_contact(azat, dilbar)
+    reply = await say(azat, "/sos police at the door")
+    assert reply["text"].startswith("🆘 SOS raised")
+    alert = await dilbar.next_message(timeout=10)
+    assert alert["text"].startswith("🆘 SOS from Azat.")
+    assert "police at the door" in alert["text"]
+
+
+async def test_the_keyboards_sos_asks_once_and_a_pocket_press_alerts_nobody(
+    bot: RunningBot,
+) -> None:
+    azat = await activist_with_plan(bot)
+    dilbar = bot.fake.add_user(first_name="Dilbar")
+    await add_contact(azat, dilbar)
+    # Pressed by accident, then cancelled: nothing happens.
+    await azat.tap("🆘 SOS")
+    asked = await azat.next_message(timeout=10)
+    assert asked["text"] == "Alert all your contacts now, with your last messages and location?"
+    # Confirm is the first button.
+    assert asked["reply_markup"]["inline_keyboard"][0][0]["text"] == "🆘 Yes, alert them now"
+    since = len(bot.fake.calls)
+    await azat.press(asked["message_id"], "Cancel")
+    await bot.fake.wait_for_call("editMessageText", since=since, timeout=10)
+    [cancelled] = [m for m in azat.messages if m.message_id == asked["message_id"]]
+    assert cancelled.text == "Not sent. Nobody was alerted."
+    assert await query(bot, "SELECT * FROM incidents") == []
+    # Pressed and confirmed: every contact is alerted.
+    await azat.tap("🆘 SOS")
+    asked = await azat.next_message(timeout=10)
+    await azat.press(asked["message_id"], "🆘 Yes, alert them now")
+    alert = await dilbar.next_message(timeout=10)
+    assert alert["text"].startswith("🆘 SOS from Azat.")
+    [raised] = [m for m in azat.messages if m.message_id == asked["message_id"]]
+    assert (raised.text or "").startswith("🆘 SOS raised.")
+    # The button's label was not kept as anyone's last words.
+    assert "🆘 SOS\n" not in (alert["text"] or "")
+    assert [body.get("text") for _, body in await context_bodies(bot)] == []
+
+
+async def test_someone_elses_sos_confirmation_changes_nothing(bot: RunningBot) -> None:
+    azat = await activist_with_plan(bot)
+    dilbar = bot.fake.add_user(first_name="Dilbar")
+    await add_contact(azat, dilbar)
+    [azat_row] = await query(bot, "SELECT id FROM people WHERE telegram_user_id = ?", (azat.id,))
+    # A stranger forges Azat's confirmation on a message of their own chat.
+    stranger = bot.fake.add_user(first_name="Stranger")
+    own = await say(stranger, "/help")
+    since = len(bot.fake.calls)
+    await stranger.press_raw(own["message_id"], f"so:{azat_row['id']}")
+    answer = await bot.fake.wait_for_call("answerCallbackQuery", since=since, timeout=10)
+    assert answer.params["text"] == "This button no longer works."
+    assert await query(bot, "SELECT * FROM incidents") == []
+
+
 async def test_faults_delay_one_contact_without_holding_back_the_others(bot: RunningBot) -> None:
     azat = await activist_with_plan(bot)
     limited = bot.fake.add_user(first_name="Limited")

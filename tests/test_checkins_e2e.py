@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from bot.i18n import Translations
-from bot.keyboards import CHECKIN_LABEL
+from bot.keyboards import CHECKIN_LABEL, LOCATION_LABEL, SOS_LABEL
 from storage.database import Database
 from tests.conditions import eventually
 from tests.conftest import RunningBot, context_bodies, make_settings, query, run_bot
@@ -58,11 +58,6 @@ async def test_an_activist_sets_a_plan_checks_in_is_reminded_and_misses_the_dead
     tr = TRANSLATIONS[language]
     user = bot.fake.add_user(first_name="Azat", language_code=language)
     await say(user, "/start")
-    keyboard = user.reply_keyboard
-    assert keyboard is not None
-    assert keyboard["keyboard"][0][0]["text"] == tr(CHECKIN_LABEL)
-    assert keyboard["is_persistent"] is True
-
     reply = await say(user, "/every 12h")
     assert reply.startswith(
         tr(
@@ -70,6 +65,15 @@ async def test_an_activist_sets_a_plan_checks_in_is_reminded_and_misses_the_dead
             plan=tr("every {duration}", duration=tr.duration(timedelta(hours=12))),
         )
     )
+    # The plan is set: the keyboard to check in with is there, with SOS and the location.
+    keyboard = user.reply_keyboard
+    assert keyboard is not None
+    assert [[b["text"] for b in row] for row in keyboard["keyboard"]] == [
+        [tr(CHECKIN_LABEL), tr(SOS_LABEL)],
+        [tr(LOCATION_LABEL)],
+    ]
+    assert keyboard["keyboard"][1][0]["request_location"] is True
+    assert keyboard["is_persistent"] is True
     row = await watch_row(bot, user)
     assert row["state"] == "ok"
     assert row["deadline_at"] == "2026-03-01T21:00:00.000000Z"
@@ -211,8 +215,8 @@ async def test_bad_inputs_get_a_clear_translated_answer(bot: RunningBot, languag
             minimum=tr.duration(timedelta(minutes=15)),
         ),
         "/at 25:00": tr(
-            "I could not read “{text}” as a time of day. Write times as HH:MM. "
-            "Example: /at 09:00 21:00",
+            "I could not read “{text}” as a time of day. Write times as HH:MM, or "
+            "just the hour. Example: /at 09:00 21:00",
             text="25:00",
         ),
         "/frobnicate": tr(

@@ -8,13 +8,13 @@ import pytest
 from telegram import Chat, Message, Update, User
 
 from bot.i18n import Translations
-from bot.keyboards import checkin_labels
+from bot.keyboards import checkin_labels, sos_labels, vital_labels
 from bot.services.flood import FloodGuard
 from handlers import checkin, pins
 from handlers.flood import is_vital
 
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
-LABELS = checkin_labels(Translations())
+LABELS = vital_labels(Translations())
 
 VITAL_CASES = [
     # (text, private, vital)
@@ -56,13 +56,14 @@ VITAL_CASES = [
 def test_sos_check_ins_and_pin_answers_in_private_are_vital_and_nothing_else_is(
     text: str | None, private: bool, vital: bool
 ) -> None:
-    assert is_vital(text, private=private, checkin_labels=LABELS) is vital
+    assert is_vital(text, private=private, vital_labels=LABELS) is vital
 
 
-def test_the_check_in_button_is_vital_in_every_language() -> None:
-    assert len(LABELS) == len(Translations().all())
-    for label in LABELS:
-        assert is_vital(label, private=True, checkin_labels=LABELS)
+def test_the_check_in_and_sos_buttons_are_vital_in_every_language() -> None:
+    translations = Translations()
+    assert len(checkin_labels(translations)) == len(translations.all())
+    for label in checkin_labels(translations) | sos_labels(translations):
+        assert is_vital(label, private=True, vital_labels=LABELS)
 
 
 def _update(text: str, *, private: bool = True) -> Update:
@@ -81,7 +82,7 @@ def test_the_table_agrees_with_the_pin_and_button_handlers_own_filters(
     update = _update(text, private=private)
     handlers = [pins.build_entry(), checkin.build(Translations())[1]]
     acted_on = any(handler.check_update(update) for handler in handlers)
-    assert acted_on is is_vital(text, private=private, checkin_labels=LABELS)
+    assert acted_on is is_vital(text, private=private, vital_labels=LABELS)
 
 
 def test_vital_updates_leave_the_content_allowance_untouched() -> None:

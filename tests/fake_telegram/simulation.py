@@ -203,6 +203,15 @@ class SimUser(_ChatParticipant):
             raise SimulationError(f"no reply-keyboard button {label!r}; showing {labels}")
         return await self.send(label)
 
+    async def tap_location(self, label: str, latitude: float, longitude: float) -> dict[str, Any]:
+        """Press a reply-keyboard button that asks for the location: the phone sends it."""
+        keyboard = self._chat().reply_keyboard
+        rows = keyboard["keyboard"] if keyboard else []
+        buttons = [b for row in rows for b in row if isinstance(b, dict) and b.get("text") == label]
+        if not buttons or not buttons[0].get("request_location"):
+            raise SimulationError(f"no reply-keyboard button {label!r} that shares the location")
+        return await self.share_location(latitude, longitude)
+
     @property
     def reply_keyboard(self) -> dict[str, Any] | None:
         """Return the reply keyboard currently shown in the chat, if any."""
