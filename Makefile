@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 CONFIG ?= settings.toml
 
-.PHONY: run test lint typecheck unit bench clean
+.PHONY: run test lint typecheck unit bench demo clean
 
 # Each stamp records that its install ran after the last change to pyproject.toml.
 $(VENV)/.runtime: pyproject.toml
@@ -36,6 +36,12 @@ test: lint typecheck unit
 # The fake Telegram they run against lives in tests/, so they need the dev install too.
 bench: $(VENV)/.dev
 	$(BIN)/python -m bench
+
+# The core story without a token, against the fake Telegram (in tests/, hence the
+# dev install): DEMO_LANGUAGE=en|ru|tk.
+DEMO_LANGUAGE ?= en
+demo: $(VENV)/.dev
+	$(BIN)/python -m demo --language $(DEMO_LANGUAGE)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

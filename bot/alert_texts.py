@@ -120,8 +120,8 @@ def _render_alert(tr: Translator, view: AlertView, quote_length: int) -> str:
             )
         lines.append(
             tr(
-                "Do not reply to their phone or write to them there: someone else may be "
-                "reading it. Act through other channels."
+                "Do not reply to messages from their phone and do not write to it: it may "
+                "be in someone else's hands. Act through other channels."
             )
         )
         lines.append(tr("When: {when}", when=_when(tr, incident.due_at, view)))

@@ -14,8 +14,8 @@ from datetime import timedelta
 from functools import partial
 from typing import cast
 
-from telegram import Bot, Update
-from telegram.error import InvalidToken, NetworkError, TelegramError
+from telegram import Update
+from telegram.error import InvalidToken, NetworkError
 from telegram.ext import AIORateLimiter, Application, ContextTypes, JobQueue
 from telegram.request import HTTPXRequest
 
@@ -45,7 +45,7 @@ from bot.tracking import SentHook, TrackingBot
 from bot.updates import ChatOrder
 from handlers.dashboards import keep_dashboards
 from handlers.flood import is_urgent
-from handlers.help import menu
+from handlers.help import publish_menus
 from storage.database import Database
 from storage.migrations import apply_migrations
 
@@ -328,16 +328,6 @@ async def _flush_tracking(context: BotContext) -> None:
     await context.services.discretion.flush()
 
 
-async def _publish_commands(bot: Bot, translations: Translations) -> None:
-    """Set the command menu in each language; a failure only costs the menu."""
-    try:
-        for tr in translations.all():
-            await bot.set_my_commands(menu(tr), language_code=tr.language)
-        await bot.set_my_commands(menu(translations["en"]))
-    except TelegramError as error:
-        logger.warning("could not publish the command menu: %s", type(error).__name__)
-
-
 async def _connect(
     application: BotApplication, translations: Translations, stop: asyncio.Event
 ) -> bool:
@@ -346,7 +336,7 @@ async def _connect(
     while True:
         try:
             await application.initialize()
-            await _publish_commands(application.bot, translations)
+            await publish_menus(application.bot, translations)
             if application.updater is None:  # pragma: no cover - the builder always adds one
                 raise StartupError("the application was built without an updater")
             await application.updater.start_polling(allowed_updates=Update.ALL_TYPES)

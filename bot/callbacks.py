@@ -21,6 +21,8 @@ class Action(StrEnum):
     LEAVE = "lv"
     CONFIRM_DRILL = "dc"
     WIPE = "wp"
+    # Wipe, and the emergency instructions too.
+    WIPE_ALL = "wa"
     FORGET = "fg"
     # Teams (see handlers.teams).
     ACCEPT_TEAM = "ta"

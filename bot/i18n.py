@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import gettext
 import io
+import re
 from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_skeleton, format_timedelta
+from babel.dates import format_datetime, format_skeleton, format_timedelta
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
@@ -40,9 +41,20 @@ _UNITS: tuple[tuple[_Unit, int], ...] = (
 )
 
 
+# Languages whose dates spell out the month and weekday.
+_FULL_NAMES = frozenset({"tk"})
+
+# Russian unit names whose accusative differs from the nominative CLDR gives.
+_RU_ACCUSATIVE = (("минута", "минуту"), ("секунда", "секунду"), ("неделя", "неделю"))
+
+
 def N_(message: str) -> str:
     """Mark ``message`` for extraction; it is translated where it is shown."""
     return message
+
+
+# TRANSLATORS: how long ago something happened, when it was under a minute ago.
+JUST_NOW = N_("just now")
 
 
 def to_minutes(value: timedelta) -> timedelta:
@@ -67,9 +79,14 @@ class Translator:
         return self._translations.ngettext(singular, plural, count).format(count=count, **values)
 
     def moment(self, at: datetime, zone: str) -> str:
-        """Return ``at`` as a short weekday, date and time in ``zone``: ``Sun, Mar 1 14:05``."""
+        """Return ``at`` as a weekday, date and time in ``zone``: ``Sun, Mar 1 14:05``."""
         tz = ZoneInfo(zone)
-        day = format_skeleton("MMMEd", at, tzinfo=tz, locale=self.language)
+        if self.language in _FULL_NAMES:
+            # CLDR's short Turkmen names read as other words ("few", "sen", "siş"):
+            # months and weekdays are written out, as Turkmen writes them.
+            day = format_datetime(at, "d MMMM, EEEE", tzinfo=tz, locale=self.language)
+        else:
+            day = format_skeleton("MMMEd", at, tzinfo=tz, locale=self.language)
         clock = format_skeleton("Hm", at, tzinfo=tz, locale=self.language)
         return f"{day} {clock}"
 
@@ -77,8 +94,27 @@ class Translator:
         """Return a wall-clock time such as ``21:00``."""
         return f"{value.hour:02d}:{value.minute:02d}"
 
-    def duration(self, value: timedelta) -> str:
-        """Return an exact duration in words: ``1 hour 30 minutes``."""
+    def duration(self, value: timedelta, *, accusative: bool = False) -> str:
+        """Return an exact duration in words: ``1 hour 30 minutes``.
+
+        ``accusative``: the form after a preposition that takes it, where the
+        language has one: Russian "раз в 21 минуту", "за 1 минуту" (CLDR gives
+        the nominative only; of the units used, just the feminine singulars differ).
+        """
+        text = self._duration(value)
+        if accusative and self.language == "ru":
+            for nominative, accusative_form in _RU_ACCUSATIVE:
+                text = re.sub(rf"\b{nominative}\b", accusative_form, text)
+        return text
+
+    def hours(self, value: timedelta) -> str:
+        """Return whole hours as hours, however many: ``24 hours``, not ``1 day``."""
+        hours = max(1, round(value.total_seconds() / 3_600))
+        return format_timedelta(
+            timedelta(hours=hours), granularity="hour", threshold=1_000_000, locale=self.language
+        )
+
+    def _duration(self, value: timedelta) -> str:
         remaining = int(value.total_seconds())
         parts: list[str] = []
         for unit, size in _UNITS:
@@ -97,8 +133,14 @@ class Translator:
         return " ".join(parts)
 
     def ago(self, value: timedelta) -> str:
-        """Return a past duration, rounded as people say it: ``3 hours ago``."""
-        return format_timedelta(-max(value, timedelta(0)), add_direction=True, locale=self.language)
+        """Return a past duration, rounded as people say it: ``3 hours ago``.
+
+        Under a minute (or a clock that stepped back) it is "just now", never
+        "in 0 seconds".
+        """
+        if value < timedelta(minutes=1):
+            return self(JUST_NOW)
+        return format_timedelta(-value, add_direction=True, locale=self.language)
 
 
 class Translations:

@@ -6,8 +6,12 @@ from telegram import KeyboardButton, ReplyKeyboardMarkup
 
 from bot.i18n import N_, Translations, Translator
 
+# TRANSLATORS: a button under the chat: the person says they are safe. Keep it short.
+# The old label keeps working after a change, so a translation can be improved.
 CHECKIN_LABEL = N_("✅ I'm OK")
+# TRANSLATORS: a button that alerts every contact (after one confirming tap).
 SOS_LABEL = N_("🆘 SOS")
+# TRANSLATORS: a button that makes the phone send where the person is now.
 LOCATION_LABEL = N_("📍 Send location")
 
 

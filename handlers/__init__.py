@@ -43,13 +43,14 @@ from handlers import (
 def build_handlers(translations: Translations) -> list[BaseHandler[Update, BotContext, Any]]:
     """Return all handlers in the order PTB must try them."""
     return [
+        # First: a setting command without an argument shows buttons, whichever
+        # module handles it with one.
+        *setup.build(),
         # Before start.build(): "/start <code>" opens a team link or an invitation;
         # a team link's code has its own shape, so it goes first.
         *teams.build(),
         *contacts.build(),
         start.build(),
-        # Before the setting commands: without an argument they show buttons.
-        *setup.build(),
         drill.build(),
         *pins.build(),
         *discretion.build(),

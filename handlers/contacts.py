@@ -136,13 +136,18 @@ async def list_contacts(update: Update, context: BotContext) -> None:
     sender = await identify(update, context)
     if sender is None:
         return
+    text, markup = await contacts_view(sender, context)
+    await sender.message.reply_text(text, reply_markup=markup)
+
+
+async def contacts_view(
+    sender: Sender, context: BotContext
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    """Return the person's contact list as the phone may see it, with remove buttons."""
     tr = sender.tr
     contacts = await context.services.contacts.contacts_of(sender.person)
     if not contacts:
-        await sender.message.reply_text(
-            tr("You have no contacts yet. Invite one with /invite: they must accept.")
-        )
-        return
+        return tr("You have no contacts yet. Invite one with /invite: they must accept."), None
     lines = [tr("Your contacts:")]
     buttons = []
     for contact in contacts:
@@ -165,7 +170,7 @@ async def list_contacts(update: Update, context: BotContext) -> None:
                 )
             ]
         )
-    await sender.message.reply_text("\n".join(lines), reply_markup=InlineKeyboardMarkup(buttons))
+    return "\n".join(lines), InlineKeyboardMarkup(buttons)
 
 
 async def perform_remove(

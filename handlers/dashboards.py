@@ -492,7 +492,7 @@ def _plan_label(tr: Translator, plan: Plan | None) -> str:
     if plan is None:
         return tr("none: members set their own")
     if isinstance(plan, IntervalPlan):
-        return tr("every {duration}", duration=tr.duration(plan.every))
+        return tr("every {duration}", duration=tr.duration(plan.every, accusative=True))
     return tr("daily at {times}", times=", ".join(tr.time_of_day(t) for t in plan.times))
 
 
@@ -505,7 +505,9 @@ def _reminders_label(tr: Translator, reminders: tuple[timedelta, ...] | None) ->
         return tr("the bot's default")
     if not reminders:
         return tr("none")
-    return tr("{before} before", before=", ".join(tr.duration(r) for r in reminders))
+    return tr(
+        "{before} before", before=", ".join(tr.duration(r, accusative=True) for r in reminders)
+    )
 
 
 def render_settings(

@@ -57,16 +57,28 @@ async def wipe(update: Update, context: BotContext) -> None:
     if sender is None:
         return
     tr = sender.tr
-    button = InlineKeyboardButton(
-        tr("🧹 Yes, wipe"), callback_data=encode(Action.WIPE, sender.person.id)
-    )
+    buttons = [
+        [
+            InlineKeyboardButton(
+                tr("🧹 Yes, wipe"), callback_data=encode(Action.WIPE, sender.person.id)
+            )
+        ],
+        [
+            InlineKeyboardButton(
+                tr("🧹 Wipe, and my instructions too"),
+                callback_data=encode(Action.WIPE_ALL, sender.person.id),
+            )
+        ],
+    ]
     await sender.message.reply_text(
         tr(
-            "Wipe this chat? I delete every message here that Telegram still lets me delete "
-            "(the last 48 hours), and everything you sent me that I kept for your contacts. "
-            "Your plan and contacts stay."
+            "Wipe this chat? I delete:\n"
+            "• every message here that Telegram still lets me delete (the last 48 hours);\n"
+            "• what I kept for your contacts: your texts, places, photos and voice notes.\n\n"
+            "Your plan, your contacts and your emergency instructions stay, unless you "
+            "choose to delete the instructions too."
         ),
-        reply_markup=InlineKeyboardMarkup([[button]]),
+        reply_markup=InlineKeyboardMarkup(buttons),
     )
 
 
@@ -99,9 +111,11 @@ async def confirm(sender: Sender, context: BotContext, action: Wipe | Forget) ->
     return sender.tr("Done.")
 
 
-async def perform_wipe(sender: Sender, context: BotContext, _: Wipe, unlock: Unlock) -> None:
+async def perform_wipe(sender: Sender, context: BotContext, action: Wipe, unlock: Unlock) -> None:
     """Wipe the chat and what was kept; under duress the contacts keep what they may need."""
-    await context.services.discretion.wipe(context.bot, sender.person, unlock)
+    await context.services.discretion.wipe(
+        context.bot, sender.person, unlock, instructions=action.instructions
+    )
     await context.bot.send_message(
         sender.person.telegram_user_id,
         sender.tr("🧹 Done: this chat and what I kept are wiped, as far as Telegram allows."),

@@ -2,17 +2,32 @@
 
 from __future__ import annotations
 
-from telegram import BotCommand, Update
+import logging
+
+from telegram import (
+    Bot,
+    BotCommand,
+    BotCommandScopeAllGroupChats,
+    BotCommandScopeAllPrivateChats,
+    BotCommandScopeChat,
+    Update,
+)
+from telegram.error import TelegramError
 from telegram.ext import CommandHandler, filters
 
 from bot.context import BotContext
-from bot.i18n import N_, Translator
+from bot.core.people import Person
+from bot.i18n import N_, Translations, Translator
 from handlers.sender import identify
+
+logger = logging.getLogger(__name__)
 
 # (command, description): the menu and /help list them in this order. /duress is
 # left out on purpose: a captor reading the menu should not learn to ask for it.
 COMMANDS: tuple[tuple[str, str], ...] = (
     ("ok", N_("Check in: I am safe")),
+    ("sos", N_("Alert my contacts now")),
+    ("status", N_("My plan and next deadline")),
     ("every", N_("Check in at least every…, e.g. /every 12h")),
     ("at", N_("Check in at fixed times, e.g. /at 09:00 21:00")),
     ("tz", N_("Set your time zone, e.g. /tz Asia/Ashgabat")),
@@ -20,17 +35,24 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("remind", N_("Remind me before a deadline, or off")),
     ("pause", N_("Pause for a while, e.g. /pause 3d")),
     ("resume", N_("End a pause now")),
-    ("sos", N_("Alert my contacts now")),
     ("invite", N_("Invite a contact: /invite 1 or /invite 2")),
     ("contacts", N_("My contacts")),
+    ("instructions", N_("Leave instructions for my contacts")),
     ("drill", N_("Send my contacts a test alert")),
     ("leave", N_("Stop being someone's contact")),
     ("pin", N_("Set a PIN for check-ins and changes")),
     ("discreet", N_("Delete check-ins from this chat after a while")),
     ("wipe", N_("Delete this chat and what I kept")),
     ("forget", N_("Delete everything about me")),
-    ("status", N_("My plan and next deadline")),
-    ("instructions", N_("Leave instructions for my contacts")),
+    ("lang", N_("Language: en, ru, tk")),
+    ("help", N_("What this bot does")),
+)
+# In a group chat only a group that is someone's contact can do anything: leave.
+GROUP_COMMANDS: tuple[tuple[str, str], ...] = (("leave", N_("Stop being someone's contact")),)
+# Someone who is only a contact: what they can do, and how to start watching themselves.
+CONTACT_COMMANDS: tuple[tuple[str, str], ...] = (
+    ("leave", N_("Stop being someone's contact")),
+    ("start", N_("Set up check-ins for myself")),
     ("lang", N_("Language: en, ru, tk")),
     ("help", N_("What this bot does")),
 )
@@ -49,9 +71,56 @@ LEAVE_TEAM = ("leaveteam", N_("Leave a team that looks after you"))
 NEW_TEAM = ("newteam", N_("Create a team, e.g. /newteam Human Rights Centre"))
 
 
-def menu(tr: Translator) -> list[BotCommand]:
-    """Return the command menu in one language."""
-    return [BotCommand(name, tr(description)) for name, description in COMMANDS]
+def menu(tr: Translator, commands: tuple[tuple[str, str], ...] = COMMANDS) -> list[BotCommand]:
+    """Return a command menu (private chats' by default) in one language."""
+    return [BotCommand(name, tr(description)) for name, description in commands]
+
+
+async def publish_menus(bot: Bot, translations: Translations) -> None:
+    """Set the menus of private and group chats in every language; a failure costs the menu.
+
+    Telegram shows the menu of the phone's interface language. It has no Turkmen
+    interface, so a person who chose Turkmen (or any language their phone is
+    not in) gets their chat's own menu: see :func:`publish_chat_menu`.
+    """
+    private, groups = BotCommandScopeAllPrivateChats(), BotCommandScopeAllGroupChats()
+    try:
+        for tr in translations.all():
+            await bot.set_my_commands(menu(tr), scope=private, language_code=tr.language)
+            await bot.set_my_commands(
+                menu(tr, GROUP_COMMANDS), scope=groups, language_code=tr.language
+            )
+        english = translations["en"]
+        await bot.set_my_commands(menu(english), scope=private)
+        await bot.set_my_commands(menu(english, GROUP_COMMANDS), scope=groups)
+    except TelegramError as error:
+        logger.warning("could not publish the command menu: %s", type(error).__name__)
+
+
+async def publish_chat_menu(context: BotContext, person: Person) -> None:
+    """Give the person's private chat the menu of what they can do, in their language.
+
+    Coordinators see the team commands too; someone who is only a contact sees
+    what a contact can do. Called when the language or the role changes; a
+    failure only costs the menu.
+    """
+    services = context.services
+    teams = services.teams
+    commands: tuple[tuple[str, str], ...] = COMMANDS
+    if await teams.coordinated_by(person):
+        commands = COMMANDS + TEAM_COMMANDS
+    elif not await services.people.is_watched(person.telegram_user_id) and (
+        await services.contacts.watched_from(person.telegram_user_id)
+    ):
+        commands = CONTACT_COMMANDS
+    if teams.is_admin(person):
+        commands = (*commands, NEW_TEAM)
+    tr = services.translations[person.language]
+    scope = BotCommandScopeChat(person.telegram_user_id)
+    try:
+        await context.bot.set_my_commands(menu(tr, commands), scope=scope)
+    except TelegramError as error:
+        logger.warning("could not set a chat's command menu: %s", type(error).__name__)
 
 
 def help_text(

@@ -20,9 +20,11 @@ from handlers.sender import Sender
 def describe_plan(watch: Watch, tr: Translator) -> str:
     """Return the plan in words: ``every 12 hours`` or ``daily at 09:00, 21:00 (Asia/Ashgabat)``."""
     if isinstance(watch.plan, IntervalPlan):
-        return tr("every {duration}", duration=tr.duration(watch.plan.every))
+        # TRANSLATORS: completes "check in {plan}"; {duration} is e.g. "12 hours".
+        return tr("every {duration}", duration=tr.duration(watch.plan.every, accusative=True))
     if isinstance(watch.plan, DailyPlan):
         times = ", ".join(tr.time_of_day(t) for t in watch.plan.times)
+        # TRANSLATORS: completes "check in {plan}"; {times} is e.g. "09:00, 21:00".
         return tr("daily at {times} ({zone})", times=times, zone=watch.zone)
     return tr("no plan yet")
 
@@ -147,6 +149,7 @@ def why_tomorrow(watch: Watch, tr: Translator, now: datetime) -> str | None:
         # Not because today's times have passed (an earlier deadline still stands).
         return None
     times = ", ".join(tr.time_of_day(t) for t in watch.plan.times)
+    # TRANSLATORS: {times} is one or more times of day, e.g. "08:00" or "07:00, 08:00".
     return tr.plural(
         "Today's {times} has passed, so your first check-in is due tomorrow.",
         "Today's {times} have passed, so your first check-in is due tomorrow.",

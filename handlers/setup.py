@@ -67,6 +67,7 @@ from bot.zones import (
 )
 from handlers import contacts, pause, plans
 from handlers.gate import Perform, require_pin
+from handlers.help import publish_chat_menu
 from handlers.phrases import answer, quote
 from handlers.sender import Sender, identify, recognise, translator_for
 
@@ -112,10 +113,13 @@ PAUSE_CHOICES = (
     timedelta(days=7),
 )
 
+# TRANSLATORS: a button that leaves a setup question for later.
 SKIP_LABEL = N_("Skip ▶")
 SHARE_LOCATION_LABEL = N_("📍 Share my location")
 # The reply-keyboard button that skips the zone: a typed answer, so it must be
 # told apart from a city in every language.
+# TRANSLATORS: a keyboard button that leaves the time zone for later. Its text is sent
+# back as a message, so it must not be the name of a city.
 SKIP_ZONE_LABEL = N_("⏭ Skip")
 # A zone button on the reply keyboard reads "Aşgabat · UTC+5"; the answer is the city.
 _ZONE_LABEL_SEPARATOR = " · "
@@ -159,7 +163,8 @@ def plan_step(
 ) -> tuple[str, InlineKeyboardMarkup]:
     settings = context.services.settings.checkins
     every = [
-        _button(tr("Every {duration}", duration=tr.duration(choice)), Action.SET_EVERY, s, guided)
+        # TRANSLATORS: a button; {duration} is e.g. "12 hours" (how often to check in).
+        _button(tr("Every {duration}", duration=tr.hours(choice)), Action.SET_EVERY, s, guided)
         for choice in EVERY_CHOICES
         if settings.min_interval <= choice <= settings.max_interval
         for s in (int(choice.total_seconds()),)
@@ -426,6 +431,7 @@ async def _language(
     person = await context.services.people.choose_language(sender.person, language)
     tr = context.services.translations[person.language]
     chosen = Sender(person, tr, sender.message)
+    await publish_chat_menu(context, person)
     await _close(pressed, LANGUAGE_NAMES[language])
     if callback.extra == 1:
         await show(Step.PLAN, chosen, context, guided=True)
@@ -477,7 +483,7 @@ async def _every(
     callback: Callback, sender: Sender, context: BotContext, pressed: Message
 ) -> str | None:
     every = timedelta(seconds=callback.target)
-    choice = sender.tr("Every {duration}", duration=sender.tr.duration(every))
+    choice = sender.tr("Every {duration}", duration=sender.tr.hours(every))
     action = SetInterval(callback.target)
     return await _gated(
         sender,
@@ -616,6 +622,7 @@ async def answer_zone(sender: Sender, context: BotContext, text: str, guided: bo
             buttons = [
                 [
                     _button(
+                        # TRANSLATORS: a button confirming a time zone: "Aşgabat (Asia/Ashgabat)".
                         tr("✅ {city} ({zone})", city=city_of(zone, tr.language), zone=zone),
                         Action.SET_ZONE,
                         OFFERED_ZONES.index(zone) + 1,
@@ -625,6 +632,7 @@ async def answer_zone(sender: Sender, context: BotContext, text: str, guided: bo
                 for zone in candidates
             ]
             await sender.message.reply_text(
+                # TRANSLATORS: {offset} is an offset from UTC such as "UTC+5".
                 tr(
                     "{offset} now is the time in these zones. Which is yours? The zone also "
                     "knows when the clocks change.",

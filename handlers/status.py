@@ -31,7 +31,8 @@ async def status(update: Update, context: BotContext) -> None:
     checked_in_at = watch.last_checkin_at
     last = tr("never") if checked_in_at is None else tr.ago(view.at - checked_in_at)
     reminder = (
-        tr("{before} before", before=tr.duration(watch.reminders[-1]))
+        # TRANSLATORS: when a reminder comes: {before} (e.g. "1 hour") before the deadline.
+        tr("{before} before", before=tr.duration(watch.reminders[-1], accusative=True))
         if watch.reminders
         else tr("off")
     )

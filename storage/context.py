@@ -190,10 +190,11 @@ async def recent_media_among(
     return {person_id: media for person_id, media in found.items() if media}
 
 
-async def forget_all(tx: Transaction, person_id: int) -> None:
-    """Delete every context item and the instructions of the person."""
+async def forget_all(tx: Transaction, person_id: int, *, instructions: bool = True) -> None:
+    """Delete every context item of the person, and their instructions unless told not to."""
     await tx.execute("DELETE FROM context_items WHERE person_id = ?", (person_id,))
-    await tx.execute("DELETE FROM instructions WHERE person_id = ?", (person_id,))
+    if instructions:
+        await tx.execute("DELETE FROM instructions WHERE person_id = ?", (person_id,))
 
 
 async def item(tx: Transaction, person_id: int, telegram_message_id: int) -> ContextItem | None:

@@ -245,6 +245,51 @@ async def mark_sent(
     )
 
 
+@dataclass(frozen=True)
+class SentAlert:
+    """An alert text Telegram accepted, by the outbox row that sent it."""
+
+    row_id: int
+    contact_id: int
+    chat_id: int
+    telegram_message_id: int
+    repeat: str | None
+
+
+async def sent_alerts(tx: Transaction, incident_id: int) -> list[SentAlert]:
+    """Return the alert texts of ``incident_id`` already in someone's chat, oldest first."""
+    rows = await tx.fetch_all(
+        "SELECT * FROM outbox WHERE incident_id = ? AND kind = 'alert' AND status = 'sent' "
+        "AND telegram_message_id IS NOT NULL AND contact_id IS NOT NULL ORDER BY id",
+        (incident_id,),
+    )
+    found = []
+    for row in rows:
+        try:
+            repeat = json.loads(_payload(tx, row)).get("repeat")
+        except (SealBrokenError, ValueError):
+            # A row that cannot be opened is not worth failing an all-clear for.
+            continue
+        found.append(
+            SentAlert(
+                row_id=int(row["id"]),
+                contact_id=int(row["contact_id"]),
+                chat_id=int(row["chat_id"]),
+                telegram_message_id=int(row["telegram_message_id"]),
+                repeat=repeat,
+            )
+        )
+    return found
+
+
+async def telegram_message_id(tx: Transaction, row_id: int) -> int | None:
+    """Return the id Telegram gave the message sent by outbox row ``row_id``, if sent."""
+    row = await tx.fetch_one(
+        "SELECT telegram_message_id FROM outbox WHERE id = ? AND status = 'sent'", (row_id,)
+    )
+    return None if row is None or row[0] is None else int(row[0])
+
+
 async def drop_all_clear_carried_by(tx: Transaction, alert_id: int) -> None:
     """Drop the pending all-clear that the sent alert ``alert_id`` already carried."""
     await tx.execute(

@@ -21,6 +21,7 @@ from tests.conftest import (
 )
 from tests.fake_clock import FakeClock
 from tests.fake_telegram import FakeTelegram, SimGroup, SimUser
+from tests.fake_telegram.state import StoredMessage
 
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 DEADLINE = T0 + timedelta(hours=12)
@@ -39,6 +40,22 @@ async def bot(fake_telegram: FakeTelegram, tmp_path: Path) -> AsyncIterator[Runn
 async def say(user: SimUser, text: str) -> dict[str, Any]:
     await user.send(text)
     return await user.next_message(timeout=10)
+
+
+async def settled_alert(chat: SimUser | SimGroup, saying: str | None = None) -> StoredMessage:
+    """Return the chat's alert once it has no button left (and says ``saying``)."""
+
+    async def probe() -> StoredMessage | None:
+        for message in chat.messages:
+            if not (message.text or "").startswith("🚨"):
+                continue
+            if "reply_markup" in message.data:
+                return None
+            if saying is None or saying in (message.text or ""):
+                return message
+        return None
+
+    return await eventually(probe, what="the alert settled in place")
 
 
 async def invite_code(activist: SimUser, tier: int = 1) -> str:
@@ -142,6 +159,12 @@ async def test_the_whole_story_alert_acknowledge_all_clear(bot: RunningBot) -> N
     await dilbar.press(alert_id, "🙋 I'm on it")
     told = await group.next_message(timeout=10)
     assert told["text"] == "🙋 Dilbar is taking care of the alert about Azat."
+    # The alerts themselves say so for good and lose the button: Dilbar's by her
+    # press, the group's by an edit.
+    taken = await settled_alert(dilbar)
+    assert taken.text.endswith("Thank you. The other contacts are told that you are on it.")
+    in_group = await settled_alert(group, "🙋 Dilbar is already taking care of it.")
+    assert in_group.text.startswith("🚨 Azat missed a check-in.")
     # A second press is harmless: answered, nobody told again.
     incident_id = (await query(bot, "SELECT id FROM incidents"))[0]["id"]
     since = len(bot.fake.calls)
@@ -159,6 +182,8 @@ async def test_the_whole_story_alert_acknowledge_all_clear(bot: RunningBot) -> N
     for chat in (dilbar, group):
         clear = await chat.next_message(timeout=10)
         assert clear["text"].startswith("✅ All clear: Azat checked in.")
+        # Every alert of the incident now reads all clear.
+        await settled_alert(chat, "✅ Update: Azat checked in at ")
 
     # A stolen copy of the database (with its write-ahead log) shows none of it.
     path = bot.settings.storage.path

@@ -283,13 +283,49 @@ async def test_an_unexpected_failure_gets_a_translated_apology_and_the_bot_goes_
     assert await say(user, "/every 12h") != apology
 
 
-async def test_the_command_menu_is_published_in_every_language(bot: RunningBot) -> None:
+PRIVATE = {"type": "all_private_chats"}
+GROUPS = {"type": "all_group_chats"}
+
+
+async def test_the_command_menus_are_published_per_scope_and_language(bot: RunningBot) -> None:
     for language in ("en", "ru", "tk"):
-        commands = bot.fake.commands(language_code=language)
+        commands = bot.fake.commands(PRIVATE, language_code=language)
         names = [command["command"] for command in commands]
-        assert names[:3] == ["ok", "every", "at"]
+        # Checking in and SOS come first: under stress nobody scrolls.
+        assert names[:3] == ["ok", "sos", "status"]
+        assert "duress" not in names
         assert commands[0]["description"] == TRANSLATIONS[language]("Check in: I am safe")
-    assert bot.fake.commands() != []
+        # A group can only stop being someone's contact.
+        group = bot.fake.commands(GROUPS, language_code=language)
+        assert [command["command"] for command in group] == ["leave"]
+    assert bot.fake.commands(PRIVATE)[0]["description"] == "Check in: I am safe"
+    assert [command["command"] for command in bot.fake.commands(GROUPS)] == ["leave"]
+
+
+@pytest.mark.parametrize("choose", ["/lang tk", "button"])
+async def test_a_person_who_chose_turkmen_gets_a_turkmen_menu_in_their_chat(
+    bot: RunningBot, choose: str
+) -> None:
+    # Telegram has no Turkmen interface: the phone says English.
+    user = bot.fake.add_user(language_code="en")
+    if choose == "button":
+        welcome = await say_message(user, "/start")
+        await user.press(welcome["message_id"], "Türkmençe")
+    else:
+        await say(user, choose)
+    chat_scope = {"type": "chat", "chat_id": user.id}
+    menu = await eventually(lambda: _commands(bot, chat_scope), what="the chat's own command menu")
+    assert menu[0]["description"] == TRANSLATIONS["tk"]("Check in: I am safe")
+    assert menu[0]["description"] != "Check in: I am safe"
+
+
+async def _commands(bot: RunningBot, scope: dict[str, Any]) -> list[dict[str, Any]]:
+    return bot.fake.commands(scope)
+
+
+async def say_message(user: SimUser, text: str) -> dict[str, Any]:
+    await user.send(text)
+    return await user.next_message(timeout=10)
 
 
 @pytest.mark.parametrize(

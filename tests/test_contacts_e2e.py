@@ -106,9 +106,17 @@ async def test_contacts_list_remove_and_leave(bot: RunningBot) -> None:
     listing = await say(azat, "/contacts")
     assert "• Dilbar (person), tier 1: active" in listing["text"]
     assert "• Merdan (person), tier 2: active" in listing["text"]
+    since = len(bot.fake.calls)
     await azat.press(listing["message_id"], "Remove Merdan")
     assert (await azat.next_message(timeout=10))["text"] == "Merdan is no longer your contact."
     assert list(await contact_names(bot)) == ["Dilbar"]
+    # The list it was pressed in is refreshed in place: Merdan and his button are gone.
+    await bot.fake.wait_for_call("editMessageText", chat_id=azat.id, since=since, timeout=10)
+    [refreshed] = [m for m in azat.messages if m.message_id == listing["message_id"]]
+    assert "Merdan" not in (refreshed.text or "")
+    assert "• Dilbar (person), tier 1: active" in (refreshed.text or "")
+    rows = refreshed.data["reply_markup"]["inline_keyboard"]
+    assert [[button["text"] for button in row] for row in rows] == [["Remove Dilbar"]]
 
     offer = await say(dilbar, "/leave")
     await dilbar.press(offer["message_id"], "Stop being Azat's contact")

@@ -76,6 +76,24 @@ async def test_wipe_deletes_every_message_it_may_and_everything_kept(bot: Runnin
     assert set(range(first["message_id"], confirm["message_id"] + 1)) <= deleted
     assert all(m.deleted for m in azat.messages if m.message_id != done["message_id"])
     assert await context_bodies(bot) == []
+    # The emergency instructions were not asked to go: they stay for the contacts.
+    assert len(await query(bot, "SELECT * FROM instructions")) == 1
+
+
+async def test_wipe_says_what_it_deletes_and_deletes_the_instructions_only_when_asked(
+    bot: RunningBot,
+) -> None:
+    azat = bot.fake.add_user(first_name="Azat")
+    await say(azat, "/start")
+    await say(azat, "Police are here")
+    await say(azat, "/instructions Call my lawyer")
+    confirm = await say(azat, "/wipe")
+    assert "your texts, places, photos and voice notes" in confirm["text"]
+    assert "your emergency instructions stay" in confirm["text"]
+    await azat.press(confirm["message_id"], "🧹 Wipe, and my instructions too")
+    done = await azat.next_message(timeout=10)
+    assert done["text"].startswith("🧹 Done")
+    assert await context_bodies(bot) == []
     assert await query(bot, "SELECT * FROM instructions") == []
 
 

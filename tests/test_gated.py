@@ -165,7 +165,7 @@ HOSTILE = [
     "tz:" + "A" * 65,
     "ok:1",
     "resume:now",
-    "wipe:all",
+    "wipe:some",
     "forget:me",
     "pin:2468",
     "pin_off:1",
@@ -210,3 +210,11 @@ def test_every_class_in_the_module_that_is_an_action_is_in_the_union() -> None:
         and hasattr(value, "__dataclass_fields__")
     }
     assert dataclasses == EVERY_ACTION_TYPE
+
+
+def test_a_wipe_of_the_instructions_too_survives_the_pin_prompt() -> None:
+    from bot.core.gated import Wipe, decode, encode
+
+    assert decode(encode(Wipe(instructions=True))) == Wipe(instructions=True)
+    assert decode(encode(Wipe())) == Wipe()
+    assert decode("wipe:everything") is None

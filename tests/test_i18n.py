@@ -146,7 +146,8 @@ def test_moments_are_written_in_the_persons_language() -> None:
     assert "12:05" in russian
     assert any(month in russian for month in CYRILLIC_MONTHS)
     assert "14:05" in turkmen
-    assert "mar" in turkmen
+    # Turkmen writes the month and weekday out: CLDR's short forms read as other words.
+    assert turkmen == "1 mart, ýekşenbe 14:05"
     assert len({english, russian, turkmen}) == 3
 
 
@@ -154,3 +155,35 @@ def test_the_english_catalog_says_exactly_what_the_code_says() -> None:
     for message in entries("en"):
         forms = (message.id,) if isinstance(message.id, str) else tuple(message.id)
         assert tuple(translations_of(message)) == forms, message.id
+
+
+@pytest.mark.parametrize(("language", "expected"), [("en", "just now"), ("ru", "только что")])
+def test_a_moment_ago_is_just_now_never_in_0_seconds(language: str, expected: str) -> None:
+    tr = Translations()[language]
+    assert tr.ago(timedelta(0)) == expected
+    assert tr.ago(timedelta(seconds=-5)) == expected
+    assert tr.ago(timedelta(seconds=59)) == expected
+    assert tr.ago(timedelta(minutes=3)) != expected
+
+
+def test_russian_durations_take_the_case_their_preposition_asks_for() -> None:
+    tr = Translations()["ru"]
+    every = tr("every {duration}", duration=tr.duration(timedelta(minutes=21), accusative=True))
+    assert every == "раз в 21 минуту"
+    reminder = tr(
+        "Reminder set: {before} before each deadline.",
+        before=tr.duration(timedelta(hours=1, minutes=1), accusative=True),
+    )
+    assert reminder == "Напоминание установлено: за 1 час 1 минуту до каждого срока."
+    # Plural forms and other languages are left as they are.
+    assert tr.duration(timedelta(minutes=22), accusative=True) == "22 минуты"
+    assert Translations()["en"].duration(timedelta(minutes=21), accusative=True) == "21 minutes"
+
+
+def test_every_check_in_label_is_also_a_check_in_phrase() -> None:
+    """A keyboard sent before a label changed still checks in: the old label is
+    read as a check-in phrase even once it is no longer any language's label."""
+    from bot.checkin_words import is_checkin_phrase
+
+    for label in checkin_labels(Translations()):
+        assert is_checkin_phrase(label), label

@@ -127,7 +127,7 @@ async def test_the_duress_pin_leaves_the_phone_byte_for_byte_the_same_and_alerts
         "sendMessage",
     ]
     assert alert.startswith("⚠️ POSSIBLE COERCION: Azat entered their duress PIN.")
-    assert "Do not reply to their phone" in alert
+    assert "Do not reply to messages from their phone" in alert
 
 
 async def test_five_wrong_pins_alert_the_contacts_and_the_phone_only_says_wrong_pin(
@@ -159,7 +159,7 @@ async def test_an_invitation_forced_with_the_duress_pin_leads_nowhere(bot: Runni
     await say(azat, "/start")
     await add_contact(azat, dilbar)
     await set_pins(azat, "2468", duress="1357")
-    assert (await say(azat, "/invite"))["text"] == "🔒 Enter your PIN."
+    assert (await say(azat, "/invite 1"))["text"] == "🔒 Enter your PIN."
     link = (await enter(azat, "1357"))["text"]
     assert link.startswith("Send this link to the person you want as your tier 1 contact.")
     code = link.split("?start=")[1].split()[0]

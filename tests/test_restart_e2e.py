@@ -91,7 +91,7 @@ async def test_a_crash_in_the_middle_of_a_fan_out_loses_no_alert_and_repeats_at_
         contacts = []
         for number in range(12):
             contact = await control.add_user(first_name=f"Contact{number}")
-            await activist.send("/invite")
+            await activist.send("/invite 1")
             invitation = await activist.next_message(timeout=10)
             code = invitation["text"].split("?start=")[1].split()[0]
             await contact.send(f"/start {code}")

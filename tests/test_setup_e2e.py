@@ -86,10 +86,9 @@ async def test_a_new_person_sets_up_in_turkmen_with_buttons_only(bot: RunningBot
     assert current(user, welcome)["text"].endswith("→ Türkmençe")
     assert "reply_markup" not in current(user, welcome)
 
-    every_12h = tr("Every {duration}", duration=tr.duration(timedelta(hours=12)))
+    every_12h = tr("Every {duration}", duration=tr.hours(timedelta(hours=12)))
     assert buttons(plan)[0] == [
-        tr("Every {duration}", duration=tr.duration(timedelta(hours=hours)))
-        for hours in (6, 12, 24)
+        tr("Every {duration}", duration=tr.hours(timedelta(hours=hours))) for hours in (6, 12, 24)
     ]
     await user.press(plan["message_id"], every_12h)
     plan_set = await user.next_message(timeout=10)
@@ -392,3 +391,24 @@ async def test_a_daily_plan_says_why_its_first_deadline_is_tomorrow(bot: Running
     reply = (await user.next_message(timeout=10))["text"]
     assert "tomorrow" not in reply
     assert "Next check-in due by" in reply
+
+
+async def test_a_contact_sees_a_contacts_menu_until_they_set_up_a_plan(bot: RunningBot) -> None:
+    azat = bot.fake.add_user(first_name="Azat", language_code="en")
+    dilbar = bot.fake.add_user(first_name="Dilbar", language_code="ru")
+    await azat.send("/invite 1")
+    link = (await azat.next_message(timeout=10))["text"]
+    code = link.split("?start=", 1)[1].split()[0]
+    await dilbar.send(f"/start {code}")
+    offer = await dilbar.next_message(timeout=10)
+    since = len(bot.fake.calls)
+    await dilbar.press(offer["message_id"], (0, 0))
+    chat = {"type": "chat", "chat_id": dilbar.id}
+    await bot.fake.wait_for_call("setMyCommands", since=since, timeout=10)
+    menu = bot.fake.commands(chat)
+    assert [c["command"] for c in menu] == ["leave", "start", "lang", "help"]
+    assert menu[0]["description"] == TRANSLATIONS["ru"]("Stop being someone's contact")
+    # Watching over herself too: the whole menu.
+    await dilbar.send("/every 12h")
+    await dilbar.next_message(timeout=10)
+    assert [c["command"] for c in bot.fake.commands(chat)][:3] == ["ok", "sos", "status"]

@@ -6,6 +6,7 @@ import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ import pytest
 
 from bot.services import teams as team_service
 from storage.database import Database
+from tests.conditions import eventually
 from tests.conftest import RunningBot, make_settings, query, run_bot
 from tests.fake_clock import FakeClock
 from tests.fake_telegram import FakeTelegram
@@ -66,6 +68,11 @@ async def _person_id(bot: RunningBot, user: SimUser) -> int:
     return int(rows[0]["id"])
 
 
+async def _menu_ends_with(bot: RunningBot, user: SimUser, ending: list[str]) -> bool:
+    names = [c["command"] for c in bot.fake.commands({"type": "chat", "chat_id": user.id})]
+    return names[-len(ending) :] == ending
+
+
 async def _team_id(bot: RunningBot) -> int:
     return int((await query(bot, "SELECT id FROM teams"))[0]["id"])
 
@@ -93,6 +100,17 @@ async def test_an_admin_builds_a_team_a_coordinator_enrols_an_activist_who_conse
     assert done.startswith("✅ You are now a coordinator of “Memorial”")
     notice = await admin.next_message(timeout=10)
     assert notice["text"] == "👥 Dilbar is now a coordinator of the team Memorial."
+    # Both coordinators' chats now list the team commands; only the admin's /newteam.
+    for coordinator, extra in ((admin, ["newteam"]), (dilbar, [])):
+        await eventually(
+            partial(
+                _menu_ends_with,
+                bot,
+                coordinator,
+                ["team", "coordinator", "enrol", "dutychat", "audit", *extra],
+            ),
+            what="the coordinator's chat menu",
+        )
     # The activist sees exactly what coordinators will see, and accepts.
     azat = bot.fake.add_user(first_name="Azat")
     offer, done = await _accept(bot, azat, _code(await say(dilbar, "/enrol")))
@@ -541,7 +559,7 @@ async def test_a_contact_the_team_adds_during_a_duress_episode_stays_unseen_on_t
     offer = await say(lena, f"/start {_code(link)}")
     since = len(bot.fake.calls)
     await lena.press(offer["message_id"], "✅ Accept")
-    await bot.fake.wait_for_call("editMessageReplyMarkup", chat_id=lena.id, since=since)
+    await bot.fake.wait_for_call("editMessageText", chat_id=lena.id, since=since)
     azat_id = await _person_id(bot, azat)
     # Nothing about Lena or the team is queued for the phone, and its list leaves her out.
     assert (

@@ -114,7 +114,8 @@ class SetDuress:
 
 @dataclass(frozen=True)
 class Wipe:
-    pass
+    # The emergency instructions too; by default they stay.
+    instructions: bool = False
 
 
 @dataclass(frozen=True)
@@ -237,6 +238,8 @@ def encode(action: GatedAction) -> str:
         return f"{name}:{action.contact_id}"
     if isinstance(action, LeaveTeam):
         return f"{name}:{action.team_id}"
+    if isinstance(action, Wipe) and action.instructions:
+        return f"{name}:all"
     return name
 
 
@@ -280,6 +283,8 @@ def _with_argument(name: str, argument: str) -> GatedAction | None:
         return RemoveContact(seconds)
     if name == "leave_team" and seconds is not None:
         return LeaveTeam(seconds)
+    if name == "wipe" and argument == "all":
+        return Wipe(instructions=True)
     return None
 
 

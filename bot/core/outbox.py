@@ -28,6 +28,9 @@ class OutboxKind(StrEnum):
     # A photo or voice note the activist left, sent by its Telegram file id.
     ALERT_MEDIA = "alert_media"
     ACKNOWLEDGED = "acknowledged"
+    # An alert already sent, edited to its present state (taken by someone, all
+    # clear) and stripped of its button. Its payload names the alert row.
+    ALERT_EDIT = "alert_edit"
     ALL_CLEAR = "all_clear"
     DRILL = "drill"
     # Under duress: a contact cannot be reached, told to the others, not the phone.
@@ -68,6 +71,8 @@ PRIORITY_ALL_CLEAR = 20
 PRIORITY_WARNING = 25
 PRIORITY_PROMPT = 30
 PRIORITY_NOTICE = 40
+# Bringing an old alert up to date: after every message that says something new.
+PRIORITY_EDIT = 45
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ says what each one means.
 from __future__ import annotations
 
 from telegram import Bot
+from telegram.error import BadRequest
 
 from bot.delivery.render import Outgoing
 from bot.membership import is_in_group
@@ -20,6 +21,8 @@ class Messenger:
 
     async def send(self, chat_id: int, outgoing: Outgoing) -> int:
         """Send ``outgoing`` to ``chat_id``; return the message id Telegram gave it."""
+        if outgoing.edit_message_id is not None:
+            return await self._edit(chat_id, outgoing.edit_message_id, outgoing.text or "")
         if outgoing.photo is not None:
             sent = await self.bot.send_photo(
                 chat_id, outgoing.photo, caption=outgoing.text, protect_content=outgoing.protect
@@ -41,6 +44,18 @@ class Messenger:
                 protect_content=outgoing.protect,
             )
         return sent.message_id
+
+    async def _edit(self, chat_id: int, message_id: int, text: str) -> int:
+        """Replace a sent message's text and drop its buttons; return its id."""
+        try:
+            await self.bot.edit_message_text(
+                text, chat_id=chat_id, message_id=message_id, reply_markup=None
+            )
+        except BadRequest as error:
+            # Already reads so (an edit repeated after a lost answer): done.
+            if "not modified" not in error.message.lower():
+                raise
+        return message_id
 
     async def is_in_group(self, chat_id: int, user_id: int) -> bool:
         """Return whether the user is in the group now (``getChatMember``)."""

@@ -7,7 +7,7 @@ Nothing here talks to Telegram. A row that no longer needs sending raises
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, ReplyKeyboardMarkup
@@ -35,6 +35,7 @@ from bot.settings import AlertSettings
 from storage import contacts as contact_repository
 from storage import context as context_repository
 from storage import incidents as incident_repository
+from storage import outbox as outbox_repository
 from storage import people as people_repository
 from storage import phone_views
 from storage import watches as watch_repository
@@ -57,6 +58,8 @@ class Outgoing:
     # An alert that already carries the all-clear of its closed incident: once
     # sent, the separate all-clear to the same chat is not needed.
     carries_all_clear: bool = False
+    # Not a new message: the text of this one, already in the chat, replaced.
+    edit_message_id: int | None = None
 
 
 class Superseded(Exception):
@@ -169,7 +172,31 @@ class Renderer:
         if message.kind is OutboxKind.ALL_CLEAR:
             checked_in_at = datetime.fromisoformat(message.payload["checked_in_at"] or "")
             return Outgoing(text=render_all_clear(tr, name, incident, checked_in_at), protect=True)
+        if message.kind is OutboxKind.ALERT_EDIT:
+            return await self._render_edit(tx, message, incident, name, zone, tr, now)
         return await self._render_alert(tx, message, incident, name, zone, tr, now)
+
+    async def _render_edit(
+        self,
+        tx: Transaction,
+        message: OutboxMessage,
+        incident: Incident,
+        name: str,
+        zone: str,
+        tr: Translator,
+        now: datetime,
+    ) -> Outgoing:
+        """Render an alert already sent as it reads now: who took it, or all clear."""
+        sent_as = await outbox_repository.telegram_message_id(
+            tx, int(message.payload["alert"] or 0)
+        )
+        if sent_as is None:
+            raise Superseded("the alert to edit is not in the chat")
+        alert = replace(
+            message, kind=OutboxKind.ALERT, payload={"repeat": message.payload.get("repeat")}
+        )
+        current = await self._render_alert(tx, alert, incident, name, zone, tr, now, editing=True)
+        return replace(current, markup=None, carries_all_clear=False, edit_message_id=sent_as)
 
     async def _render_alert(
         self,
@@ -180,9 +207,10 @@ class Renderer:
         zone: str,
         tr: Translator,
         now: datetime,
+        editing: bool = False,
     ) -> Outgoing:
         repeat = int(message.payload.get("repeat") or 0)
-        if repeat and not incident.is_active:
+        if repeat and not incident.is_active and not editing:
             raise Superseded("the alert was taken or closed")
         watch = await watch_repository.load(tx, message.person_id)
         settings = self._alerts

@@ -17,6 +17,7 @@ from bot.core.outbox import (
     PRIORITY_ALERT,
     PRIORITY_ALERT_MORE,
     PRIORITY_ALL_CLEAR,
+    PRIORITY_EDIT,
     PRIORITY_SOS,
     PRIORITY_SOS_MORE,
     PRIORITY_WARNING,
@@ -297,11 +298,34 @@ async def acknowledge(tx: Transaction, incident: Incident, contact: Contact, now
     await outbox_repository.add_many(
         tx, [_message_for(incident, o, OutboxKind.ACKNOWLEDGED, payload) for o in told], now
     )
+    # The taker's own alert was settled by their press (see handlers.buttons).
+    await _bring_alerts_up_to_date(tx, taken, now, leaving_out=contact.id)
     detail = {"reason": incident.reason.value, "by": contact.display_name}
     await oversight.report(
         tx, incident.person_id, AuditEvent.ALERT_ACKNOWLEDGED, now, detail=detail
     )
     return True
+
+
+async def _bring_alerts_up_to_date(
+    tx: Transaction, incident: Incident, now: datetime, leaving_out: int | None = None
+) -> None:
+    """Queue an edit of every alert text of ``incident`` already in a chat: each will
+    say who took it or that all is clear, and lose its "I'm on it" button."""
+    edits = [
+        NewMessage(
+            person_id=incident.person_id,
+            incident_id=incident.id,
+            contact_id=sent.contact_id,
+            chat_id=sent.chat_id,
+            kind=OutboxKind.ALERT_EDIT,
+            priority=PRIORITY_EDIT,
+            payload={"alert": str(sent.row_id), "repeat": sent.repeat},
+        )
+        for sent in await outbox_repository.sent_alerts(tx, incident.id)
+        if sent.contact_id != leaving_out
+    ]
+    await outbox_repository.add_many(tx, edits, now)
 
 
 async def all_clear(tx: Transaction, person: Person, checked_in_at: datetime) -> int:
@@ -315,6 +339,7 @@ async def all_clear(tx: Transaction, person: Person, checked_in_at: datetime) ->
     ]
     await outbox_repository.add_many(tx, messages, checked_in_at)
     for incident in closed:
+        await _bring_alerts_up_to_date(tx, incident, checked_in_at)
         detail = {"reason": incident.reason.value}
         await oversight.report(tx, person, AuditEvent.ALERT_CLOSED, checked_in_at, detail=detail)
     return len(messages)

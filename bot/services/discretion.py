@@ -188,8 +188,16 @@ class DiscretionService:
                 await chat_messages.forget(tx, chat_id, [message_id])
         return len(due)
 
-    async def wipe(self, bot: Bot, person: Person, unlock: Unlock = Unlock.REAL) -> int:
-        """Delete what can be deleted of the chat, and everything kept as context.
+    async def wipe(
+        self,
+        bot: Bot,
+        person: Person,
+        unlock: Unlock = Unlock.REAL,
+        *,
+        instructions: bool = False,
+    ) -> int:
+        """Delete what can be deleted of the chat, and everything kept as context;
+        the emergency instructions too when ``instructions`` says so.
 
         Under duress the chat is wiped just the same (the phone must see it),
         but what the contacts may need stays: context and instructions. The
@@ -203,8 +211,8 @@ class DiscretionService:
             if unlock is Unlock.DURESS:
                 view = await self._begin(tx, person, now)
             else:
-                await context_repository.forget_all(tx, person.id)
-            if view is not None:
+                await context_repository.forget_all(tx, person.id, instructions=instructions)
+            if view is not None and instructions:
                 await duress.save_view(tx, replace(view, has_instructions=False))
         if unlock is Unlock.DURESS:
             self._on_queued()

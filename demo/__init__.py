@@ -1,0 +1,1 @@
+"""The core story, played against the fake Telegram: ``python -m demo``."""
