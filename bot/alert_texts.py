@@ -96,6 +96,34 @@ def render_alert(tr: Translator, view: AlertView, quote_length: int) -> str:
     return text
 
 
+def render_short_repeat(tr: Translator, name: str, number: int) -> str:
+    """Return a repeat with nothing new to tell: it answers the alert it repeats."""
+    return "\n".join(
+        [
+            tr("🔁 Reminder {number}: still no news from {name}.", number=number, name=name),
+            tr("Nothing new since the alert above: the same last words and place."),
+        ]
+    )
+
+
+def render_settled_repeat(
+    tr: Translator, name: str, number: int, incident: Incident, zone: str, taker: str | None
+) -> str:
+    """Return a repeat as it reads once the alert is taken or cleared."""
+    lines = [tr("🔁 Reminder {number}: still no news from {name}.", number=number, name=name)]
+    if incident.closed_at is not None:
+        lines.append(
+            tr(
+                "✅ Update: {name} checked in at {when}. All clear.",
+                name=name,
+                when=tr.moment(incident.closed_at, zone),
+            )
+        )
+    elif taker is not None:
+        lines.append(tr("🙋 {contact} is already taking care of it.", contact=taker))
+    return "\n".join(lines)
+
+
 def _render_alert(tr: Translator, view: AlertView, quote_length: int) -> str:
     """Return the alert text: who, why, since when, last words and place, instructions."""
     incident = view.incident

@@ -73,12 +73,10 @@ class Chat:
             print(f"  {' ' * len(self.user.first_name)}     {buttons}", file=self.out)
         return message
 
-    async def receive_until(self, starts: str) -> dict[str, Any]:
-        """Print messages until one starts with ``starts``; return that one."""
-        while True:
-            message = await self.receive()
-            if str(message.get("text", "")).startswith(starts):
-                return message
+    async def marked(self, sent: dict[str, Any]) -> None:
+        """Print the bot's reaction to a message this person sent."""
+        reaction = await self.user.reaction_to(sent["message_id"], timeout=WAIT)
+        self._say(f"🤖 marks it {' '.join(reaction)} (kept for the contacts)")
 
     def show_edited(self, message: dict[str, Any]) -> None:
         """Print a message as it reads now, after the bot edited it in place."""
@@ -175,11 +173,9 @@ async def _story(fake: FakeTelegram, clock: FakeClock, tr: Any, language: str, o
     scene("3. Aýna leaves word of where she goes", out)
     words = LAST_WORDS[language]
     ayna.does(f"writes “{words}”")
-    await ayna.user.send(words)
-    await ayna.receive()
+    await ayna.marked(await ayna.user.send(words))
     ayna.does("shares her location")
-    await ayna.user.share_location(*PLACE)
-    await ayna.receive()
+    await ayna.marked(await ayna.user.share_location(*PLACE))
 
     scene("4. Twelve hours pass without a check-in", out)
     clock.set(START + timedelta(hours=11))

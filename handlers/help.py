@@ -133,6 +133,7 @@ def help_text(
         "your last messages and location. Anything you send me that is not a command "
         "is kept for them."
     )
+    intro += " " + tr("I mark what I keep with ✍.")
     commands = list(COMMANDS)
     if member:
         commands.append(LEAVE_TEAM)

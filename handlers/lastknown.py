@@ -11,6 +11,7 @@ from datetime import timedelta
 from typing import Any
 
 from telegram import Message, Update
+from telegram.error import TelegramError
 from telegram.ext import BaseHandler, CommandHandler, MessageHandler, filters
 
 from bot.context import BotContext
@@ -22,6 +23,9 @@ from handlers.gate import run_gated
 from handlers.sender import Sender, identify, recognise
 
 Body = dict[str, str | float | int | None]
+
+# The reaction that says "kept for your contacts".
+KEPT_MARK = "✍"
 
 # Telegram's "until stopped" live period; treat it as a day so "still live" stays honest.
 _LONGEST_LIVE = timedelta(days=1)
@@ -79,7 +83,24 @@ async def keep_message(update: Update, context: BotContext) -> None:
     if isinstance(sender, Sender):
         await context.services.lastknown.keep(sender.person, sender.message.message_id, kind, body)
     clipped = sender.message.text is not None and len(sender.message.text) > MAX_TEXT
-    await sender.message.reply_text(acknowledgement(sender.tr, kind, body, clipped))
+    await mark_kept(sender.message, sender.tr, kind, body, clipped)
+
+
+async def mark_kept(
+    message: Message, tr: Translator, kind: ContextKind, body: Body, clipped: bool = False
+) -> None:
+    """Mark a kept message with ✍ instead of a reply, so the chat is not flooded.
+
+    Words only when there is more to say (the text was clipped; a live location
+    is followed), or when Telegram refuses the reaction.
+    """
+    if not clipped and "live_until" not in body:
+        try:
+            await message.set_reaction(KEPT_MARK)
+            return
+        except TelegramError:
+            pass
+    await message.reply_text(acknowledgement(tr, kind, body, clipped))
 
 
 async def keep_edit(update: Update, context: BotContext) -> None:

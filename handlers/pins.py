@@ -133,7 +133,7 @@ async def _unasked(sender: Sender, context: BotContext, text: str) -> None:
         )
     else:
         # Exactly what the context handler answers, with nothing kept.
-        await sender.message.reply_text(lastknown.acknowledgement(sender.tr, ContextKind.TEXT))
+        await lastknown.mark_kept(sender.message, sender.tr, ContextKind.TEXT, {})
     raise ApplicationHandlerStop
 
 

@@ -302,13 +302,18 @@ def invite_step(tr: Translator, guided: bool) -> tuple[str, InlineKeyboardMarkup
 
 
 def done_text(tr: Translator) -> str:
-    return tr(
+    set_up = tr(
         "✅ You are set up.\n\n"
         "When a check-in is due, tap “✅ I'm OK” below. “🆘 SOS” alerts your contacts at "
         "once; “📍 Send location” gives them your place. /status shows your plan, "
         "/help lists everything, and each setting's command without words, like /every, "
         "shows these buttons again."
     )
+    kept = tr(
+        "Anything else you send me (words, places, photos, voice notes) is kept for your "
+        "contacts, for an alert; I mark it with ✍."
+    )
+    return f"{set_up}\n\n{kept}"
 
 
 async def ask_zone(sender: Sender, context: BotContext, guided: bool) -> None:

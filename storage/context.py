@@ -101,6 +101,14 @@ async def recent_counted(tx: Transaction, person_id: int, since: datetime, limit
     return Recent(readable, len(items) - len(readable))
 
 
+async def instructions_updated_at(tx: Transaction, person_id: int) -> datetime | None:
+    """Return when the person's instructions last changed, if they have any."""
+    row = await tx.fetch_one(
+        "SELECT updated_at FROM instructions WHERE person_id = ?", (person_id,)
+    )
+    return None if row is None else from_db(row[0])
+
+
 async def set_instructions(tx: Transaction, person_id: int, text: str, now: datetime) -> None:
     """Store (or replace) the person's emergency instructions."""
     await tx.execute(

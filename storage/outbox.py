@@ -282,6 +282,30 @@ async def sent_alerts(tx: Transaction, incident_id: int) -> list[SentAlert]:
     return found
 
 
+@dataclass(frozen=True)
+class Delivered:
+    """When an earlier message reached a chat, and the id Telegram gave it."""
+
+    sent_at: datetime
+    telegram_message_id: int
+
+
+async def last_delivered(
+    tx: Transaction, incident_id: int, contact_id: int, kind: OutboxKind, before_id: int
+) -> Delivered | None:
+    """Return the newest message of ``kind`` about the incident sent to the contact
+    before row ``before_id``, if there is one."""
+    row = await tx.fetch_one(
+        "SELECT sent_at, telegram_message_id FROM outbox WHERE incident_id = ? "
+        "AND contact_id = ? AND kind = ? AND status = 'sent' AND id < ? "
+        "AND telegram_message_id IS NOT NULL ORDER BY id DESC LIMIT 1",
+        (incident_id, contact_id, kind.value, before_id),
+    )
+    if row is None or row["sent_at"] is None:
+        return None
+    return Delivered(from_db(row["sent_at"]), int(row["telegram_message_id"]))
+
+
 async def telegram_message_id(tx: Transaction, row_id: int) -> int | None:
     """Return the id Telegram gave the message sent by outbox row ``row_id``, if sent."""
     row = await tx.fetch_one(

@@ -21,7 +21,7 @@ from storage import contacts as contact_repository
 from storage import context as context_repository
 from storage.database import Database
 from tests.fake_clock import FakeClock
-from tests.fake_telegram import FakeTelegram
+from tests.fake_telegram import FakeTelegram, SimUser
 from tests.fake_telegram.fixtures import fake_telegram
 
 __all__ = ["fake_telegram"]
@@ -41,6 +41,13 @@ def make_settings(tmp_path: Path, base_url: str, toml: str = "") -> Settings:
     if "[scheduler]" not in toml:
         scheduler = SchedulerSettings(tick=timedelta(milliseconds=50))
     return replace(settings, telegram=TelegramSettings(base_url=base_url), scheduler=scheduler)
+
+
+async def kept(user: SimUser, text: str) -> dict[str, Any]:
+    """Send ``text`` to keep for the contacts; return it once the bot marked it kept (✍)."""
+    sent = await user.send(text)
+    assert await user.reaction_to(sent["message_id"], timeout=10) == ["✍"]
+    return sent
 
 
 @dataclass

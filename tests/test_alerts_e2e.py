@@ -15,6 +15,7 @@ from tests.conftest import (
     RunningBot,
     contact_names,
     context_bodies,
+    kept,
     make_settings,
     query,
     run_bot,
@@ -115,10 +116,10 @@ async def test_the_whole_story_alert_acknowledge_all_clear(bot: RunningBot) -> N
     await add_contact(azat, dilbar)
     await add_group_contact(azat, group, merdan)
 
-    assert (await say(azat, WORDS))["text"] == "📝 Kept for your contacts."
+    await kept(azat, WORDS)
     await say(azat, "/instructions Call lawyer Begench, number in my notebook")
     voice = await azat.send_voice(duration=12)
-    await azat.next_message(timeout=10)
+    assert await azat.reaction_to(voice["message_id"], timeout=10) == ["✍"]
     await azat.share_location(37.95, 58.38, live_period=6 * 3600)
     await azat.next_message(timeout=10)
     location_id = (
@@ -216,9 +217,17 @@ async def test_tier_two_hears_when_nobody_acknowledges_and_repeats_stop_at_the_c
     assert sent_to(bot.fake, lawyer.id) == [] or all(
         not (c.params.get("text") or "").startswith("🚨") for c in sent_to(bot.fake, lawyer.id)
     )
-    # Ten minutes: the first repeat, to tier 1 only.
+    # Ten minutes: the first repeat, to tier 1 only. Nothing is new, so it is short
+    # and answers the alert above instead of sending it all again.
     await sweep_at(bot, GRACE_ENDS + timedelta(minutes=10))
-    assert (await first.next_message(timeout=10))["text"].startswith("🔁 Reminder 1")
+    repeat = await first.next_message(timeout=10)
+    assert repeat["text"] == (
+        "🔁 Reminder 1: still no news from Azat.\n"
+        "Nothing new since the alert above: the same last words and place."
+    )
+    alert = next(m for m in first.messages if (m.text or "").startswith("🚨"))
+    assert repeat["reply_to_message"]["message_id"] == alert.message_id
+    assert repeat["reply_markup"]["inline_keyboard"][0][0]["text"] == "🙋 I'm on it"
     # Fifteen minutes: tier 2 is alerted.
     await sweep_at(bot, GRACE_ENDS + timedelta(minutes=15))
     escalated = await lawyer.next_message(timeout=10)
@@ -231,6 +240,44 @@ async def test_tier_two_hears_when_nobody_acknowledges_and_repeats_stop_at_the_c
     counts = (len(first.messages), len(lawyer.messages))
     await sweep_at(bot, GRACE_ENDS + timedelta(hours=5))
     assert (len(first.messages), len(lawyer.messages)) == counts
+
+
+async def test_a_repeat_with_news_is_the_whole_alert_and_an_unmoved_pin_is_not_sent_again(
+    bot: RunningBot,
+) -> None:
+    azat = await activist_with_plan(bot)
+    dilbar = bot.fake.add_user(first_name="Dilbar")
+    await add_contact(azat, dilbar)
+    shared = await azat.share_location(37.95, 58.38)
+    assert await azat.reaction_to(shared["message_id"], timeout=10) == ["✍"]
+    await sweep_at(bot, GRACE_ENDS)
+    assert (await dilbar.next_message(timeout=10))["text"].startswith("🚨")
+    assert "location" in await dilbar.next_message(timeout=10)
+    # Azat's phone sends more words: the repeat carries them, in full.
+    bot.clock.set(GRACE_ENDS + timedelta(minutes=5))
+    await kept(azat, "They took my passport")
+    await sweep_at(bot, GRACE_ENDS + timedelta(minutes=10))
+    repeat = await dilbar.next_message(timeout=10)
+    assert repeat["text"].startswith("🔁 Reminder 1: still no news.")
+    assert "They took my passport" in repeat["text"]
+    # The place has not moved: the same map pin is not sent again.
+    await sweep_at(bot, GRACE_ENDS + timedelta(minutes=20))
+    second = await dilbar.next_message(timeout=10)
+    assert second["text"].startswith("🔁 Reminder 2: still no news from Azat.")
+    pins = [c for c in sent_to(bot.fake, dilbar.id, "sendLocation")]
+    assert len(pins) == 1
+    # Taken: each repeat, too, says so and keeps no button.
+    alert = next(m for m in dilbar.messages if (m.text or "").startswith("🚨"))
+    await dilbar.press(alert.message_id, "🙋 I'm on it")
+    await say(azat, "/ok")
+
+    async def settled() -> bool:
+        repeats = [m for m in dilbar.messages if (m.text or "").startswith("🔁")]
+        return len(repeats) == 2 and all(
+            "reply_markup" not in m.data and "All clear." in (m.text or "") for m in repeats
+        )
+
+    await eventually(settled, what="both repeats edited to the all-clear")
 
 
 async def test_sos_reaches_every_tier_at_once(bot: RunningBot) -> None:

@@ -13,7 +13,7 @@ from bot.i18n import Translations
 from bot.keyboards import CHECKIN_LABEL, LOCATION_LABEL, SOS_LABEL
 from storage.database import Database
 from tests.conditions import eventually
-from tests.conftest import RunningBot, context_bodies, make_settings, query, run_bot
+from tests.conftest import RunningBot, context_bodies, kept, make_settings, query, run_bot
 from tests.fake_clock import FakeClock
 from tests.fake_telegram import FakeTelegram, SimUser
 from tests.test_pins_e2e import enter, set_pins
@@ -159,7 +159,8 @@ async def test_messages_and_a_moving_live_location_are_kept_as_context(bot: Runn
     user = bot.fake.add_user()
     await say(user, "/start")
     text = "Police are here. If they find me, they will take me. I am hiding"
-    assert await say(user, text) == "📝 Kept for your contacts."
+    await kept(user, text)
+    # A live location is followed: that is worth saying in words.
     await user.share_location(37.95, 58.38, live_period=3600)
     assert (await user.next_message(timeout=10))["text"].startswith("📍 Live location")
     items = await query(bot, "SELECT * FROM context_items ORDER BY id")
@@ -177,10 +178,10 @@ async def test_messages_and_a_moving_live_location_are_kept_as_context(bot: Runn
     assert [kind for kind, _ in items] == ["text", "location"]
     assert items[0][1]["text"] == text
 
-    await user.send_photo(caption="the van outside")
-    assert (await user.next_message(timeout=10))["text"] == "📝 Kept for your contacts."
-    await user.send_voice(duration=7)
-    await user.next_message(timeout=10)
+    photo = await user.send_photo(caption="the van outside")
+    assert await user.reaction_to(photo["message_id"], timeout=10) == ["✍"]
+    voice = await user.send_voice(duration=7)
+    assert await user.reaction_to(voice["message_id"], timeout=10) == ["✍"]
     kinds = [row["kind"] for row in await query(bot, "SELECT kind FROM context_items ORDER BY id")]
     assert kinds == ["text", "location", "photo", "voice"]
 
@@ -193,7 +194,7 @@ async def test_context_keeps_only_the_newest_items(
         user = bot.fake.add_user()
         await say(user, "/start")
         for number in range(5):
-            await say(user, f"note {number}")
+            await kept(user, f"note {number}")
         texts = [body["text"] for _, body in await context_bodies(bot)]
     assert texts == ["note 2", "note 3", "note 4"]
 
@@ -350,7 +351,7 @@ async def test_typing_that_one_is_fine_is_a_check_in_and_never_kept_as_last_word
     assert (await watch_row(bot, user))["last_checkin_at"] == "2026-03-01T11:00:00.000000Z"
     assert await context_bodies(bot) == []
     # A message that says more is kept for the contacts, as before.
-    assert await say(user, "Ok, police at the door") == tr("📝 Kept for your contacts.")
+    await kept(user, "Ok, police at the door")
     assert [body["text"] for _, body in await context_bodies(bot)] == ["Ok, police at the door"]
 
 

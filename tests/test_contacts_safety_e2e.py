@@ -431,8 +431,8 @@ async def test_a_group_the_activist_joined_after_accepting_is_skipped_and_the_ot
     notice = await accept_in_group(azat, group, merdan)
     assert "silent alerts" not in notice["text"]
     await set_pins(azat, "2468", duress="1357")
-    await azat.share_location(37.95, 58.38)
-    await azat.next_message(timeout=10)
+    shared = await azat.share_location(37.95, 58.38)
+    assert await azat.reaction_to(shared["message_id"], timeout=10) == ["✍"]
     group.add_member(azat)
     since = len(bot.fake.calls)
 

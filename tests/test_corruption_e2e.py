@@ -15,7 +15,7 @@ import pytest
 
 from storage.database import Database
 from tests.conditions import eventually
-from tests.conftest import RunningBot, make_settings, query, run_bot
+from tests.conftest import RunningBot, kept, make_settings, query, run_bot
 from tests.fake_clock import FakeClock
 from tests.fake_telegram import FakeTelegram
 from tests.test_alerts_e2e import (
@@ -52,8 +52,8 @@ async def test_an_unreadable_context_item_is_left_out_and_the_sos_still_alerts(
     azat = await activist_with_plan(bot)
     dilbar = bot.fake.add_user(first_name="Dilbar")
     await add_contact(azat, dilbar)
-    await say(azat, "First words")
-    await say(azat, "Last words")
+    await kept(azat, "First words")
+    await kept(azat, "Last words")
     # The newest item gets the ciphertext of the other: its row binding refuses it.
     await damage(
         bot,
@@ -75,7 +75,7 @@ async def test_unreadable_instructions_and_name_never_stop_a_missed_deadline_ale
     dilbar = bot.fake.add_user(first_name="Dilbar")
     await add_contact(azat, dilbar)
     await say(azat, "/instructions Call lawyer Begench")
-    await say(azat, "On my way to the office")
+    await kept(azat, "On my way to the office")
     await damage(bot, "UPDATE instructions SET body = 'v1.AAAA'")
     await damage(bot, "UPDATE contacts SET display_name = 'v1.AAAA'")
     await sweep_at(bot, GRACE_ENDS + timedelta(seconds=1))

@@ -22,5 +22,5 @@ async def test_the_demo_plays_the_core_story_and_ends(language: str) -> None:
     assert "(no buttons left)" in printed
     assert printed.rstrip().endswith("The demo is over; its database and key were deleted.")
     if language == "tk":
-        assert "🚨 Aýna tassyklamany sypdyrdy." in printed
+        assert "🚨 Aýna bellenen wagtda howpsuzdygyny tassyklamady." in printed
         assert "Howp sowuldy" in printed

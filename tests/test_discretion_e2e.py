@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.conditions import eventually
-from tests.conftest import RunningBot, context_bodies, make_settings, query, run_bot
+from tests.conftest import RunningBot, context_bodies, kept, make_settings, query, run_bot
 from tests.fake_clock import FakeClock
 from tests.fake_telegram import FakeTelegram
 from tests.test_alerts_e2e import add_contact, say
@@ -63,9 +63,9 @@ async def test_wipe_deletes_every_message_it_may_and_everything_kept(bot: Runnin
     azat = bot.fake.add_user(first_name="Azat")
     first = await azat.send("/start")
     await azat.next_message(timeout=10)
-    await say(azat, "Police are here")
-    await azat.share_location(37.95, 58.38)
-    await azat.next_message(timeout=10)
+    await kept(azat, "Police are here")
+    shared = await azat.share_location(37.95, 58.38)
+    assert await azat.reaction_to(shared["message_id"], timeout=10) == ["✍"]
     await say(azat, "/instructions Call my lawyer")
     confirm = await say(azat, "/wipe")
     await azat.press(confirm["message_id"], "🧹 Yes, wipe")
@@ -85,7 +85,7 @@ async def test_wipe_says_what_it_deletes_and_deletes_the_instructions_only_when_
 ) -> None:
     azat = bot.fake.add_user(first_name="Azat")
     await say(azat, "/start")
-    await say(azat, "Police are here")
+    await kept(azat, "Police are here")
     await say(azat, "/instructions Call my lawyer")
     confirm = await say(azat, "/wipe")
     assert "your texts, places, photos and voice notes" in confirm["text"]
@@ -122,7 +122,7 @@ async def test_with_a_pin_wipe_asks_for_it_first(bot: RunningBot) -> None:
     await say(azat, "/pin")
     await say(azat, "2468")
     await say(azat, "2468")
-    await say(azat, "Keep this")
+    await kept(azat, "Keep this")
     confirm = await say(azat, "/wipe")
     await azat.press(confirm["message_id"], "🧹 Yes, wipe")
     assert (await azat.next_message(timeout=10))["text"] == "🔒 Enter your PIN."
@@ -140,14 +140,15 @@ async def test_a_flood_is_answered_once_and_then_ignored_while_others_are_served
     # Someone the bot knows: a stranger's texts are answered but never kept.
     await say(flooder, "/start")
     bot.clock.advance(timedelta(minutes=1))
-    for number in range(25):
-        await flooder.send(f"note {number}")
-    answers = [await flooder.next_message(timeout=10) for _ in range(21)]
-    assert answers[-1]["text"] == "You are sending too much. Wait a minute, then go on."
+    notes = [await flooder.send(f"note {number}") for number in range(25)]
+    warning = await flooder.next_message(timeout=10)
+    assert warning["text"] == "You are sending too much. Wait a minute, then go on."
+    for note in notes[:20]:
+        assert await flooder.reaction_to(note["message_id"], timeout=10) == ["✍"]
     assert (await say(calm, "/help"))["text"].startswith("I watch over you.")
     assert len(await context_bodies(bot)) == 20
     bot.clock.advance(timedelta(minutes=1))
-    assert (await say(flooder, "back again"))["text"] == "📝 Kept for your contacts."
+    await kept(flooder, "back again")
 
 
 async def test_guessing_invitation_codes_is_slowed_down(bot: RunningBot) -> None:

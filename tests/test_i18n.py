@@ -187,3 +187,26 @@ def test_every_check_in_label_is_also_a_check_in_phrase() -> None:
 
     for label in checkin_labels(Translations()):
         assert is_checkin_phrase(label), label
+
+
+# Words that stay as they are in every language: the alarm's name and the product's.
+_UNTRANSLATED_WORDS = frozenset({"SOS"})
+
+
+@pytest.mark.parametrize("language", ["ru", "tk"])
+def test_no_english_is_left_in_a_translation(language: str) -> None:
+    """A message copied unchanged into ru or tk must have no words to translate."""
+    path = LOCALE_DIR / language / "LC_MESSAGES" / f"{DOMAIN}.po"
+    with path.open("rb") as source:
+        catalog = read_po(source, locale=language)
+    copied = []
+    for message in catalog:
+        ids = message.id if isinstance(message.id, tuple) else (message.id,)
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        for text in strings:
+            if not text or text not in ids:
+                continue
+            words = set(re.findall(r"[A-Za-z]{2,}", re.sub(r"\{[a-z_]+\}", "", text)))
+            if words - _UNTRANSLATED_WORDS:
+                copied.append(text)
+    assert copied == []

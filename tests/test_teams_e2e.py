@@ -15,7 +15,7 @@ import pytest
 from bot.services import teams as team_service
 from storage.database import Database
 from tests.conditions import eventually
-from tests.conftest import RunningBot, make_settings, query, run_bot
+from tests.conftest import RunningBot, kept, make_settings, query, run_bot
 from tests.fake_clock import FakeClock
 from tests.fake_telegram import FakeTelegram
 from tests.fake_telegram.simulation import SimUser
@@ -172,7 +172,7 @@ async def test_coordinators_follow_a_members_alert_by_state_alone_while_contacts
     azat = await _team_with_azat(bot, admin)
     dilbar = bot.fake.add_user(first_name="Dilbar")
     await add_contact(azat, dilbar)
-    await say(azat, "Police at the door, Lenina 5")
+    await kept(azat, "Police at the door, Lenina 5")
     await say(azat, "/instructions Call lawyer Begench")
 
     bot.clock.set(DEADLINE)
@@ -227,7 +227,7 @@ async def test_a_coordinator_makes_a_group_the_duty_chat_and_it_gets_members_ale
 ) -> None:
     bot, admin = world.bot, world.admin
     azat = await _team_with_azat(bot, admin)
-    await say(azat, "Police at the door, Lenina 5")
+    await kept(azat, "Police at the door, Lenina 5")
     link = await say(admin, "/dutychat")
     match = re.search(r"\?startgroup=(td[A-Za-z0-9_-]{32})", link["text"])
     assert match is not None, link["text"]
@@ -363,7 +363,7 @@ async def test_the_dashboard_shows_members_by_state_and_is_edited_in_place_as_an
     assert "    no check-in yet · contacts reachable: 1 of 1" in lines
     buttons = [b["text"] for row in board["reply_markup"]["inline_keyboard"] for b in row]
     assert buttons == ["🟢 Azat", "🟢 Bahar", "🔄 Refresh", "🧪 Drill everyone", "⚙️ Settings"]
-    await say(azat, "Police at the door, Lenina 5")
+    await kept(azat, "Police at the door, Lenina 5")
 
     since = len(bot.fake.calls)
     bot.clock.set(DEADLINE)
@@ -509,7 +509,7 @@ async def test_a_coordinator_invites_a_contact_for_a_member_who_is_told_and_aler
     assert "• Lena: tier 1, can be reached (added by Admin)" in card["text"].splitlines()
     # Azat sees Lena among their contacts, and the alert reaches her.
     assert "Lena" in (await say(azat, "/contacts"))["text"]
-    await say(azat, "Police at the door")
+    await kept(azat, "Police at the door")
     bot.clock.set(DEADLINE)
     await azat.next_message(timeout=10)
     bot.clock.set(GRACE_ENDS)
@@ -873,8 +873,9 @@ async def test_the_whole_team_story_from_a_new_team_to_an_alert_that_closes(
     assert "contacts reachable: 2 of 2" in board["text"]
 
     # Azat's last words and place; then he misses his check-in.
-    await say(azat, "Police at the door, Lenina 5")
-    await azat.share_location(37.9612, 58.3261)
+    await kept(azat, "Police at the door, Lenina 5")
+    shared = await azat.share_location(37.9612, 58.3261)
+    assert await azat.reaction_to(shared["message_id"], timeout=10) == ["✍"]
     since = len(bot.fake.calls)
     bot.clock.set(DEADLINE)
     await azat.next_message(timeout=10)  # the prompt

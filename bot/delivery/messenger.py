@@ -6,7 +6,7 @@ says what each one means.
 
 from __future__ import annotations
 
-from telegram import Bot
+from telegram import Bot, ReplyParameters
 from telegram.error import BadRequest
 
 from bot.delivery.render import Outgoing
@@ -37,11 +37,17 @@ class Messenger:
                 chat_id, latitude=latitude, longitude=longitude, protect_content=outgoing.protect
             )
         else:
+            reply = (
+                None
+                if outgoing.reply_to is None
+                else ReplyParameters(outgoing.reply_to, allow_sending_without_reply=True)
+            )
             sent = await self.bot.send_message(
                 chat_id,
                 outgoing.text or "",
                 reply_markup=outgoing.markup,
                 protect_content=outgoing.protect,
+                reply_parameters=reply,
             )
         return sent.message_id
 

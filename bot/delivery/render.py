@@ -20,11 +20,13 @@ from bot.alert_texts import (
     render_drill,
     render_group_skipped,
     render_media_caption,
+    render_settled_repeat,
+    render_short_repeat,
     render_unreachable_relayed,
 )
 from bot.callbacks import Action, encode
 from bot.core.contacts import ContactStatus, is_spared
-from bot.core.context import ContextKind
+from bot.core.context import ContextItem, ContextKind
 from bot.core.incidents import Incident
 from bot.core.outbox import TO_ACTIVIST, OutboxKind, OutboxMessage
 from bot.i18n import Translations, Translator
@@ -60,6 +62,8 @@ class Outgoing:
     carries_all_clear: bool = False
     # Not a new message: the text of this one, already in the chat, replaced.
     edit_message_id: int | None = None
+    # Sent as a reply to this message of the chat (a short repeat to its alert).
+    reply_to: int | None = None
 
 
 class Superseded(Exception):
@@ -149,6 +153,12 @@ class Renderer:
             )
             if location is None:
                 raise Superseded("no location any more")
+            if message.payload.get("repeat") and message.contact_id is not None:
+                pinned = await outbox_repository.last_delivered(
+                    tx, incident.id, message.contact_id, OutboxKind.ALERT_LOCATION, message.id
+                )
+                if pinned is not None and location.updated_at <= pinned.sent_at:
+                    raise Superseded("the same map pin is in the chat already")
             body = location.body
             return Outgoing(
                 location=(float(body["latitude"] or 0), float(body["longitude"] or 0)),
@@ -176,6 +186,41 @@ class Renderer:
             return await self._render_edit(tx, message, incident, name, zone, tr, now)
         return await self._render_alert(tx, message, incident, name, zone, tr, now)
 
+    async def _short_repeat(
+        self,
+        tx: Transaction,
+        message: OutboxMessage,
+        incident: Incident,
+        name: str,
+        tr: Translator,
+        items: list[ContextItem],
+        repeat: int,
+    ) -> Outgoing | None:
+        """A repeat when nothing is new since the alert already in the chat: a short
+        reminder that answers that alert, instead of the whole alert again."""
+        if message.incident_id is None or message.contact_id is None:
+            return None
+        before = await outbox_repository.last_delivered(
+            tx, message.incident_id, message.contact_id, OutboxKind.ALERT, message.id
+        )
+        if before is None:
+            return None
+        changed = [item.updated_at for item in items]
+        instructions_at = await context_repository.instructions_updated_at(tx, message.person_id)
+        if instructions_at is not None:
+            changed.append(instructions_at)
+        if any(moment > before.sent_at for moment in changed):
+            return None
+        button = InlineKeyboardButton(
+            tr("🙋 I'm on it"), callback_data=encode(Action.ACKNOWLEDGE, incident.id)
+        )
+        return Outgoing(
+            text=render_short_repeat(tr, name, repeat),
+            markup=InlineKeyboardMarkup([[button]]),
+            protect=True,
+            reply_to=before.telegram_message_id,
+        )
+
     async def _render_edit(
         self,
         tx: Transaction,
@@ -192,9 +237,13 @@ class Renderer:
         )
         if sent_as is None:
             raise Superseded("the alert to edit is not in the chat")
-        alert = replace(
-            message, kind=OutboxKind.ALERT, payload={"repeat": message.payload.get("repeat")}
-        )
+        repeat = int(message.payload.get("repeat") or 0)
+        if repeat:
+            # A repeat answers the alert above it: it says only how things stand now.
+            taker = await _taker_of(tx, incident)
+            text = render_settled_repeat(tr, name, repeat, incident, zone, taker)
+            return Outgoing(text=text, protect=True, edit_message_id=sent_as)
+        alert = replace(message, kind=OutboxKind.ALERT, payload={"repeat": None})
         current = await self._render_alert(tx, alert, incident, name, zone, tr, now, editing=True)
         return replace(current, markup=None, carries_all_clear=False, edit_message_id=sent_as)
 
@@ -218,6 +267,10 @@ class Renderer:
         recent = await context_repository.recent_counted(
             tx, message.person_id, now - self._retention, settings.quoted_messages
         )
+        if repeat and not editing and message.contact_id is not None:
+            short = await self._short_repeat(tx, message, incident, name, tr, recent.items, repeat)
+            if short is not None:
+                return short
         instructions, broken = await context_repository.instructions_of(tx, message.person_id)
         contacts = await contact_repository.contacts_of(tx, message.person_id)
         spared = [c for c in contacts if is_spared(c, incident.reason)]
@@ -227,11 +280,7 @@ class Renderer:
             for contact_id in await incident_repository.alerted_contacts(tx, incident.id)
             if contact_id not in spared_ids
         ]
-        taker = (
-            None
-            if incident.acknowledged_by is None
-            else await contact_repository.contact_by_id(tx, incident.acknowledged_by)
-        )
+        taker = await _taker_of(tx, incident)
         view = AlertView(
             name=name,
             zone=zone,
@@ -240,7 +289,7 @@ class Renderer:
             items=recent.items,
             instructions=instructions,
             others_alerted=max(0, len(alerted) - 1),
-            acknowledged_by=None if taker is None else taker.display_name,
+            acknowledged_by=taker,
             repeat=repeat,
             now=now,
             spared_groups=tuple(c.display_name for c in spared if c.status is ContactStatus.ACTIVE),
@@ -258,3 +307,11 @@ class Renderer:
             protect=True,
             carries_all_clear=incident.closed_at is not None,
         )
+
+
+async def _taker_of(tx: Transaction, incident: Incident) -> str | None:
+    """Return the name of the contact who took the incident, if one did."""
+    if incident.acknowledged_by is None:
+        return None
+    taker = await contact_repository.contact_by_id(tx, incident.acknowledged_by)
+    return None if taker is None else taker.display_name

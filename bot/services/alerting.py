@@ -166,8 +166,10 @@ def alert_messages(
     """
     messages = [_message_for(incident, contact, OutboxKind.ALERT, {"repeat": str(repeat)})]
     if attachments.has_location:
+        # A repeat's map pin is left out at sending if the place has not changed.
+        pin: dict[str, str | None] = {"repeat": str(repeat)} if repeat else {}
         messages.append(
-            _message_for(incident, contact, OutboxKind.ALERT_LOCATION, {}, after_previous=True)
+            _message_for(incident, contact, OutboxKind.ALERT_LOCATION, pin, after_previous=True)
         )
     if repeat:
         # A repeat is a reminder: the photos and voice notes went out the first time.

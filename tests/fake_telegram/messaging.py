@@ -296,6 +296,32 @@ async def delete_message(world: World, params: Params, token: str) -> Any:
     return True
 
 
+# The emoji Telegram accepts as a reaction (ReactionTypeEmoji), the ones the bot may use.
+REACTION_EMOJI = frozenset({"👍", "👌", "✍", "🫡", "👀", "🙏", "❤", "🔥", "🤝"})
+
+
+async def set_message_reaction(world: World, params: Params, token: str) -> Any:
+    """setMessageReaction: the bot's own reaction to one message; [] takes it away."""
+    chat = writable_chat(world, params)
+    message_id = int_of(params, "message_id")
+    stored = chat.messages.get(message_id)
+    if stored is None or stored.deleted:
+        raise bad_request("message to react not found")
+    reaction = list_of(params, "reaction") or []
+    emoji = []
+    for item in reaction:
+        if not isinstance(item, dict) or item.get("type") != "emoji":
+            raise bad_request("REACTION_INVALID")
+        if item.get("emoji") not in REACTION_EMOJI:
+            raise bad_request("REACTION_INVALID")
+        emoji.append(str(item["emoji"]))
+    if len(emoji) > 1:
+        raise bad_request("REACTIONS_TOO_MANY")
+    chat.reactions[message_id] = emoji
+    world.signal.notify()
+    return True
+
+
 async def delete_messages(world: World, params: Params, token: str) -> Any:
     """deleteMessages: messages that cannot be deleted are skipped silently."""
     chat = writable_chat(world, params)

@@ -266,6 +266,7 @@ METHODS: dict[str, tuple[str, Method]] = {
         "editMessageReplyMarkup": messaging.edit_message_reply_markup,
         "deleteMessage": messaging.delete_message,
         "deleteMessages": messaging.delete_messages,
+        "setMessageReaction": messaging.set_message_reaction,
     }.items()
 }
 

@@ -151,6 +151,24 @@ class _ChatParticipant:
                 f"last calls:\n  {recent}"
             ) from None
 
+    async def reaction_to(
+        self,
+        message_id: int,
+        timeout: float = 5.0,  # noqa: ASYNC109 -- one timeout argument, like every wait here
+    ) -> list[str]:
+        """Return the bot's reaction to message ``message_id`` here, waiting for it."""
+        chat = self._chat()
+
+        def probe() -> list[str] | None:
+            return chat.reactions.get(message_id)
+
+        try:
+            return await self._world.signal.wait_for(probe, within=timeout)
+        except TimeoutError:
+            raise TimeoutError(
+                f"the bot did not react to message {message_id} in chat {chat.id} within {timeout}s"
+            ) from None
+
     @property
     def messages(self) -> list[StoredMessage]:
         """Return every bot message in the chat in its current (edited, deleted) state."""

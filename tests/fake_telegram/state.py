@@ -167,6 +167,8 @@ class ChatState:
     # groups: members who are not plain members ("administrator", "creator").
     roles: dict[int, str] = field(default_factory=dict)
     reply_keyboard: dict[str, Any] | None = None
+    # The bot's reaction to each message it reacted to (emoji), by message id.
+    reactions: dict[int, list[str]] = field(default_factory=dict)
     chat_instance: str = field(default_factory=lambda: str(secrets.randbits(62)))
 
     @property
