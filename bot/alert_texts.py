@@ -9,11 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from bot.core.context import ContextItem, ContextKind
+from bot.core.context import ContextItem, ContextKind, TrailPoint
 from bot.core.incidents import Incident
 from bot.core.pins import FAILURE_STEP
 from bot.core.watches import AlertReason
 from bot.i18n import Translator, to_minutes
+from bot.trail_texts import render_trail
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,8 @@ class AlertView:
     spared_groups: tuple[str, ...] = ()
     # Kept messages (and instructions) that could not be opened, left out.
     unreadable: int = 0
+    # The trail of places, oldest first (see storage.trail).
+    trail: tuple[TrailPoint, ...] = ()
 
 
 def clip(text: str, limit: int) -> str:
@@ -185,12 +188,26 @@ def _render_alert(tr: Translator, view: AlertView, quote_length: int) -> str:
     if location is not None:
         live_until = location.body.get("live_until")
         is_live = isinstance(live_until, str) and datetime.fromisoformat(live_until) > view.now
+        ended: datetime | None = None
+        if location.body.get("live_stopped"):
+            # Kept when the stop arrived: the item's last update is the moment.
+            ended = location.updated_at
+        elif isinstance(live_until, str) and not is_live:
+            ended = datetime.fromisoformat(live_until)
         age = tr.ago(view.now - location.updated_at)
-        lines.append(
-            tr("📍 Last location {ago}, still shared live. The map follows.", ago=age)
-            if is_live
-            else tr("📍 Last location {ago}. The map follows.", ago=age)
-        )
+        if is_live:
+            line = tr("📍 Last location {ago}, still shared live. The map follows.", ago=age)
+        elif ended is not None:
+            line = tr(
+                "📍 Live location sharing stopped {ago} ({moment}); the last place is on the "
+                "map that follows.",
+                ago=tr.ago(view.now - ended),
+                moment=tr.moment(ended, view.zone),
+            )
+        else:
+            line = tr("📍 Last location {ago}. The map follows.", ago=age)
+        lines.append(line)
+    lines += render_trail(tr, view.trail, view.zone, view.now)
     if view.instructions:
         lines += ["", tr("Their instructions for an emergency:"), view.instructions]
     lines.append("")

@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_datetime, format_skeleton, format_timedelta
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from babel.units import format_unit
 
 from bot.languages import DEFAULT_LANGUAGE, SUPPORTED_LANGUAGES
 
@@ -106,6 +107,14 @@ class Translator:
             for nominative, accusative_form in _RU_ACCUSATIVE:
                 text = re.sub(rf"\b{nominative}\b", accusative_form, text)
         return text
+
+    def distance(self, metres: float) -> str:
+        """Return a distance as people say it: ``350 m``, ``2.4 km``."""
+        if metres < 1_000:
+            value, unit = float(max(10, round(metres / 10) * 10)), "length-meter"
+        else:
+            value, unit = round(metres / 1_000, 1), "length-kilometer"
+        return format_unit(value, unit, length="short", locale=self.language)
 
     def hours(self, value: timedelta) -> str:
         """Return whole hours as hours, however many: ``24 hours``, not ``1 day``."""

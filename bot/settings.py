@@ -91,6 +91,10 @@ class CheckinSettings:
     daily_window: timedelta = timedelta(hours=2)
     context_items: int = 20
     context_retention: timedelta = timedelta(days=7)
+    # The trail of places: a position kept at least this long after the last one,
+    # and at most this many kept (besides the first of a sharing).
+    trail_every: timedelta = timedelta(minutes=3)
+    trail_points: int = 12
 
 
 @dataclass(frozen=True)
@@ -246,6 +250,8 @@ _SCHEMA: dict[str, tuple[type[Any], dict[str, Converter]]] = {
             "daily_window": _duration,
             "context_items": _positive_int,
             "context_retention": _duration,
+            "trail_every": _duration,
+            "trail_points": _positive_int,
         },
     ),
     "alerts": (

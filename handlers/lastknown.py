@@ -42,6 +42,10 @@ def _extract(message: Message) -> tuple[ContextKind, Body] | None:
         if period:
             live = period if isinstance(period, timedelta) else timedelta(seconds=period)
             body["live_until"] = (message.date + min(live, _LONGEST_LIVE)).isoformat()
+        elif message.edit_date is not None:
+            # Only a live location can be edited: this edit without a period is
+            # Telegram telling us the person stopped sharing it (when it was kept).
+            body["live_stopped"] = 1
         return ContextKind.LOCATION, body
     if message.text is not None:
         return ContextKind.TEXT, {"text": message.text[:MAX_TEXT]}

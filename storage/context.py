@@ -17,7 +17,7 @@ from datetime import datetime
 
 from bot.core.context import ContextItem, ContextKind
 from bot.crypto import SealBrokenError
-from storage import sealing
+from storage import sealing, trail
 from storage.database import Transaction, chunks, marks
 from storage.timestamps import from_db, to_db
 
@@ -201,6 +201,8 @@ async def recent_media_among(
 async def forget_all(tx: Transaction, person_id: int, *, instructions: bool = True) -> None:
     """Delete every context item of the person, and their instructions unless told not to."""
     await tx.execute("DELETE FROM context_items WHERE person_id = ?", (person_id,))
+    # The trail of places is context too.
+    await trail.forget(tx, person_id)
     if instructions:
         await tx.execute("DELETE FROM instructions WHERE person_id = ?", (person_id,))
 

@@ -23,6 +23,10 @@ def context_body(person_id: int, telegram_message_id: int) -> str:
     return f"context_items.body:{person_id}:{telegram_message_id}"
 
 
+def trail_body(person_id: int, telegram_message_id: int, recorded_at: str) -> str:
+    return f"trail_points.body:{person_id}:{telegram_message_id}:{recorded_at}"
+
+
 def instructions_body(person_id: int) -> str:
     return f"instructions.body:{person_id}"
 
@@ -95,6 +99,14 @@ SEALED_COLUMNS = (
         "body",
         "id",
         lambda r: context_body(int(r["person_id"]), int(r["telegram_message_id"])),
+    ),
+    SealedColumn(
+        "trail_points",
+        "body",
+        "id",
+        lambda r: trail_body(
+            int(r["person_id"]), int(r["telegram_message_id"]), str(r["recorded_at"])
+        ),
     ),
     SealedColumn(
         "instructions", "body", "person_id", lambda r: instructions_body(int(r["person_id"]))

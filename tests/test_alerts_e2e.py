@@ -280,6 +280,51 @@ async def test_a_repeat_with_news_is_the_whole_alert_and_an_unmoved_pin_is_not_s
     await eventually(settled, what="both repeats edited to the all-clear")
 
 
+async def test_an_alert_shows_the_trail_of_a_moving_live_location_and_pins_the_newest(
+    bot: RunningBot,
+) -> None:
+    azat = await activist_with_plan(bot)
+    dilbar = bot.fake.add_user(first_name="Dilbar")
+    await add_contact(azat, dilbar)
+    route = [(37.9500, 58.3800), (37.9530, 58.3830), (37.9560, 58.3860), (37.9590, 58.3890)]
+    shared = await azat.share_location(*route[0], live_period=6 * 3600)
+    assert (await azat.next_message(timeout=10))["text"].startswith("📍 Live location kept")
+    for step, place in enumerate(route[1:], start=1):
+        bot.clock.set(T0 + timedelta(minutes=4 * step))
+        await azat.move_live_location(shared["message_id"], *place)
+
+        async def kept_points(count: int = step + 1) -> bool:
+            return len(await query(bot, "SELECT id FROM trail_points")) == count
+
+        await eventually(kept_points, what=f"trail point {step + 1}")
+    # Azat stops sharing at 09:20; the alert says so, and how long before it.
+    bot.clock.set(T0 + timedelta(minutes=20))
+    await azat.stop_live_location(shared["message_id"])
+
+    async def stopped() -> bool:
+        return any("live_stopped" in body for _, body in await context_bodies(bot))
+
+    await eventually(stopped, what="the end of the live sharing")
+    await sweep_at(bot, GRACE_ENDS)
+    alert = (await dilbar.next_message(timeout=10))["text"]
+    assert "📍 Live location sharing stopped 12 hours ago (Sun, Mar 1 09:20)" in alert
+    assert "🗺 Where they have been, newest first:" in alert
+    links = re.findall(r"https://www\.openstreetmap\.org/\?mlat=([0-9.]+)&mlon=([0-9.]+)", alert)
+    # Newest first: where it stopped (the same place as the last move), then the route back.
+    assert [(float(lat), float(lon)) for lat, lon in links] == [route[-1], *reversed(route)]
+    assert "north-east of the place before" in alert
+    assert "at the place before" in alert
+    # The map pin after the text is the newest place.
+    pin = await dilbar.next_message(timeout=10)
+    assert (pin["location"]["latitude"], pin["location"]["longitude"]) == pytest.approx(route[-1])
+    # Sealed like all context: a stolen database does not show the route.
+    path = bot.settings.storage.path
+    stolen = b"".join(
+        p.read_bytes() for p in (path, path.with_name(path.name + "-wal")) if p.exists()
+    )
+    assert b"37.953" not in stolen
+
+
 async def test_sos_reaches_every_tier_at_once(bot: RunningBot) -> None:
     azat = await activist_with_plan(bot)
     first = bot.fake.add_user(first_name="Dilbar")

@@ -26,3 +26,13 @@ class ContextItem:
     body: Mapping[str, str | float | int | None]
     created_at: datetime
     updated_at: datetime
+
+
+@dataclass(frozen=True)
+class TrailPoint:
+    """One place of the trail: where a shared or live location was, and when."""
+
+    telegram_message_id: int
+    recorded_at: datetime
+    latitude: float
+    longitude: float

@@ -39,7 +39,7 @@ from storage import context as context_repository
 from storage import incidents as incident_repository
 from storage import outbox as outbox_repository
 from storage import people as people_repository
-from storage import phone_views
+from storage import phone_views, trail
 from storage import watches as watch_repository
 from storage.database import Database, Transaction
 
@@ -290,6 +290,7 @@ class Renderer:
             instructions=instructions,
             others_alerted=max(0, len(alerted) - 1),
             acknowledged_by=taker,
+            trail=tuple(await trail.points(tx, message.person_id, now - self._retention)),
             repeat=repeat,
             now=now,
             spared_groups=tuple(c.display_name for c in spared if c.status is ContactStatus.ACTIVE),

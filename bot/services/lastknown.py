@@ -14,6 +14,7 @@ from bot.core.phone import PhoneView
 from bot.services import duress
 from bot.settings import CheckinSettings
 from storage import context as context_repository
+from storage import trail
 from storage.database import Database, Transaction
 
 # Telegram caps a message at 4096 characters; anything longer came from
@@ -48,14 +49,26 @@ class LastKnownService:
     ) -> None:
         """Keep one message (or the new state of an edited one), dropping what is too old."""
         now = self._clock.now()
+        settings = self._settings
         async with self._database.transaction() as tx:
             await context_repository.record(tx, person.id, telegram_message_id, kind, body, now)
             await context_repository.prune(
                 tx,
                 person.id,
-                keep=self._settings.context_items,
-                oldest=now - self._settings.context_retention,
+                keep=settings.context_items,
+                oldest=now - settings.context_retention,
             )
+            if kind is ContextKind.LOCATION:
+                await trail.add(
+                    tx,
+                    person.id,
+                    telegram_message_id,
+                    body,
+                    now,
+                    every=settings.trail_every,
+                    limit=settings.trail_points,
+                    oldest=now - settings.context_retention,
+                )
 
     async def set_instructions(
         self, person: Person, text: str, unlock: Unlock = Unlock.REAL
