@@ -83,11 +83,20 @@ async def keep_message(update: Update, context: BotContext) -> None:
     if extracted is None:  # pragma: no cover - the handler's filter admits only kept kinds
         return
     kind, body = extracted
-    # A stranger has no contacts to keep anything for: answer as ever, write nothing.
-    if isinstance(sender, Sender):
+    # A stranger has no contacts to keep anything for, and a contact's own words are
+    # nobody's last words: answer as ever, write nothing.
+    if isinstance(sender, Sender) and await _keeps_for(context, sender):
         await context.services.lastknown.keep(sender.person, sender.message.message_id, kind, body)
     clipped = sender.message.text is not None and len(sender.message.text) > MAX_TEXT
     await mark_kept(sender.message, sender.tr, kind, body, clipped)
+
+
+async def _keeps_for(context: BotContext, sender: Sender) -> bool:
+    """Whether what this person sends is kept: unless they are only someone's contact."""
+    services = context.services
+    if await services.people.is_watched(sender.person.telegram_user_id):
+        return True
+    return not await services.contacts.watched_from(sender.message.chat_id)
 
 
 async def mark_kept(

@@ -6,16 +6,35 @@ from telegram import Update
 from telegram.ext import CommandHandler, filters
 
 from bot.context import BotContext
+from bot.keyboards import checkin_keyboard
 from handlers import setup
+from handlers.phrases import describe_plan, next_deadline
 from handlers.sender import identify
 
 
 async def start(update: Update, context: BotContext) -> None:
-    """Greet the person and ask the first question of the guided setup."""
+    """Greet a new person with the guided setup; someone set up, with where they stand."""
     sender = await identify(update, context)
     if sender is None:
         return
     tr = sender.tr
+    services = context.services
+    # As the phone is shown it: after a /forget under duress it looks new, and is.
+    watch = await services.checkins.watch_of(sender.person)
+    if watch.plan is not None:
+        text = "\n".join(
+            [
+                tr("Welcome back. You check in {plan}.", plan=describe_plan(watch, tr)),
+                next_deadline(watch, tr, services.clock.now()),
+                "",
+                tr(
+                    "Each setting's command without words, like /every or /tz, shows its "
+                    "buttons; /help lists everything."
+                ),
+            ]
+        )
+        await sender.message.reply_text(text, reply_markup=checkin_keyboard(tr))
+        return
     text = tr(
         "Welcome to Still Here.\n\n"
         "You promise to check in on a schedule. If you miss a check-in, the colleagues "

@@ -8,7 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import RunningBot, contact_names, make_settings, query, run_bot
+from tests.conftest import (
+    RunningBot,
+    contact_names,
+    context_bodies,
+    kept,
+    make_settings,
+    query,
+    run_bot,
+)
 from tests.fake_clock import FakeClock
 from tests.fake_telegram import FakeTelegram
 from tests.test_alerts_e2e import add_contact, invite_code, say
@@ -140,3 +148,14 @@ async def test_a_drill_is_confirmed_by_each_contact(bot: RunningBot) -> None:
     assert confirmed["text"] == "🧪 Dilbar confirmed your drill."
     status = await say(azat, "/status")
     assert "Contacts: 1" in status["text"]
+
+
+async def test_a_contacts_own_messages_are_nobodys_last_words(bot: RunningBot) -> None:
+    azat = bot.fake.add_user(first_name="Azat")
+    dilbar = bot.fake.add_user(first_name="Dilbar")
+    await say(azat, "/start")
+    await add_contact(azat, dilbar)
+    await kept(azat, "Going to the office")
+    # Dilbar is answered like anyone, and nothing of hers is stored.
+    await kept(dilbar, "What happened to Azat?")
+    assert [body.get("text") for _, body in await context_bodies(bot)] == ["Going to the office"]

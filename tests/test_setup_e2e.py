@@ -411,3 +411,18 @@ async def test_a_contact_sees_a_contacts_menu_until_they_set_up_a_plan(bot: Runn
     await dilbar.send("/every 12h")
     await dilbar.next_message(timeout=10)
     assert [c["command"] for c in bot.fake.commands(chat)][:3] == ["ok", "sos", "status"]
+
+
+async def test_start_welcomes_someone_set_up_back_with_the_keyboard(bot: RunningBot) -> None:
+    user = bot.fake.add_user(language_code="en")
+    await user.send("/every 12h")
+    await user.next_message(timeout=10)
+    await user.send("/start")
+    back = await user.next_message(timeout=10)
+    assert back["text"].startswith(
+        "Welcome back. You check in every 12 hours.\nNext check-in due by"
+    )
+    assert "inline_keyboard" not in (back.get("reply_markup") or {})
+    keyboard = user.reply_keyboard
+    assert keyboard is not None
+    assert keyboard["keyboard"][0][0]["text"] == "✅ I'm OK"
