@@ -25,7 +25,6 @@ from bot.context import BotApplication, BotContext, BotData, Services
 from bot.crypto import KeyUnusableError
 from bot.delivery import DeliveryWorker
 from bot.i18n import Translations
-from bot.keyboards import vital_labels
 from bot.keys import unlock
 from bot.membership import is_in_group
 from bot.services.alerting import policy_of
@@ -41,6 +40,7 @@ from bot.services.questions import Questions
 from bot.services.sweeper import Sweeper
 from bot.services.teams import TeamService
 from bot.settings import Settings
+from bot.texts.keyboards import vital_labels
 from bot.tracking import SentHook, TrackingBot
 from bot.updates import ChatOrder
 from handlers.dashboards import keep_dashboards

@@ -24,10 +24,10 @@ from typing import Any, TextIO
 
 from bot.app import serve
 from bot.i18n import Translations
-from bot.keyboards import CHECKIN_LABEL
 from bot.languages import SUPPORTED_LANGUAGES
 from bot.settings import SchedulerSettings, TelegramSettings, load_settings
-from handlers.setup import SHARE_LOCATION_LABEL
+from bot.texts.keyboards import CHECKIN_LABEL
+from bot.texts.setup import SHARE_LOCATION_LABEL
 from tests.fake_clock import FakeClock
 from tests.fake_telegram import FakeTelegram, SimUser
 

@@ -37,6 +37,7 @@ from handlers import (
     status,
     teams,
     unknown,
+    zone,
 )
 
 
@@ -46,6 +47,7 @@ def build_handlers(translations: Translations) -> list[BaseHandler[Update, BotCo
         # First: a setting command without an argument shows buttons, whichever
         # module handles it with one.
         *setup.build(),
+        zone.build(),
         # Before start.build(): "/start <code>" opens a team link or an invitation;
         # a team link's code has its own shape, so it goes first.
         *teams.build(),
@@ -77,6 +79,6 @@ def register(application: BotApplication, translations: Translations) -> None:
     application.add_handler(discretion.build_tracking(), group=discretion.TRACK_GROUP)
     application.add_handler(pins.build_entry(), group=pins.ENTRY_GROUP)
     # A location or city answering "which time zone?": after the PIN, before context.
-    application.add_handler(setup.build_answers(), group=pins.ENTRY_GROUP)
+    application.add_handler(zone.build_answers(), group=pins.ENTRY_GROUP)
     application.add_handlers(build_handlers(translations))
     application.add_error_handler(errors.handle_error)

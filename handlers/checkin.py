@@ -12,9 +12,9 @@ from bot.context import BotContext
 from bot.core.gated import CheckIn, Unlock
 from bot.core.watches import AllClear
 from bot.i18n import Translations
-from bot.keyboards import checkin_keyboard, checkin_labels
 from bot.services.checkin_requests import CheckinRequest
 from bot.services.checkins import Outcome, Result
+from bot.texts.keyboards import checkin_keyboard, checkin_labels
 from handlers.phrases import answer, next_deadline
 from handlers.sender import Sender
 

@@ -18,8 +18,8 @@ from telegram.ext import ApplicationHandlerStop, TypeHandler
 
 from bot.checkin_words import is_checkin_phrase
 from bot.context import BotContext
-from bot.keyboards import vital_labels
 from bot.languages import guess_language
+from bot.texts.keyboards import vital_labels
 
 logger = logging.getLogger(__name__)
 

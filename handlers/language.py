@@ -6,8 +6,8 @@ from telegram import Update
 from telegram.ext import CommandHandler, filters
 
 from bot.context import BotContext
-from bot.keyboards import checkin_keyboard
 from bot.languages import SUPPORTED_LANGUAGES
+from bot.texts.keyboards import checkin_keyboard
 from handlers.help import publish_chat_menu
 from handlers.sender import identify
 

@@ -25,7 +25,7 @@ from bot.core.gated import (
 )
 from bot.daytimes import read_time, split_times
 from bot.durations import DurationError, read_duration
-from bot.keyboards import checkin_keyboard
+from bot.texts.keyboards import checkin_keyboard
 from handlers.gate import run_gated
 from handlers.help import publish_chat_menu
 from handlers.phrases import answer, bad_duration, plan_set, quote

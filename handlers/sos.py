@@ -20,9 +20,9 @@ from bot.callbacks import SOS_ACTIONS, Action, decode, encode
 from bot.context import BotContext
 from bot.core.context import ContextKind
 from bot.i18n import Translations
-from bot.keyboards import checkin_keyboard, sos_labels
 from bot.services.checkins import Outcome
 from bot.services.lastknown import MAX_TEXT
+from bot.texts.keyboards import checkin_keyboard, sos_labels
 from handlers.sender import Sender, identify, translator_for
 
 

@@ -6,7 +6,7 @@ from telegram import Update
 from telegram.ext import CommandHandler, filters
 
 from bot.context import BotContext
-from bot.keyboards import checkin_keyboard
+from bot.texts.keyboards import checkin_keyboard
 from handlers import setup
 from handlers.phrases import describe_plan, next_deadline
 from handlers.sender import identify

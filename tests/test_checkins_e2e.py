@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from bot.i18n import Translations
-from bot.keyboards import CHECKIN_LABEL, LOCATION_LABEL, SOS_LABEL
+from bot.texts.keyboards import CHECKIN_LABEL, LOCATION_LABEL, SOS_LABEL
 from storage.database import Database
 from tests.conditions import eventually
 from tests.conftest import RunningBot, context_bodies, kept, make_settings, query, run_bot

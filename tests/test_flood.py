@@ -8,8 +8,8 @@ import pytest
 from telegram import Chat, Message, Update, User
 
 from bot.i18n import Translations
-from bot.keyboards import checkin_labels, sos_labels, vital_labels
 from bot.services.flood import FloodGuard
+from bot.texts.keyboards import checkin_labels, sos_labels, vital_labels
 from handlers import checkin, pins
 from handlers.flood import is_vital
 

@@ -13,8 +13,8 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
 from bot.i18n import DOMAIN, EXTRACT_KEYWORDS, LOCALE_DIR, Translations
-from bot.keyboards import CHECKIN_LABEL, checkin_labels
 from bot.languages import SUPPORTED_LANGUAGES
+from bot.texts.keyboards import CHECKIN_LABEL, checkin_labels
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = ("bot", "handlers")

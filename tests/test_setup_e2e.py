@@ -15,8 +15,8 @@ import pytest
 
 from bot.callbacks import Action, encode
 from bot.i18n import Translations
-from bot.keyboards import CHECKIN_LABEL, LOCATION_LABEL, SOS_LABEL
-from handlers.setup import SHARE_LOCATION_LABEL, SKIP_LABEL, SKIP_ZONE_LABEL, done_text, zone_step
+from bot.texts.keyboards import CHECKIN_LABEL, LOCATION_LABEL, SOS_LABEL
+from bot.texts.setup import SHARE_LOCATION_LABEL, SKIP_LABEL, SKIP_ZONE_LABEL, done_text, zone_step
 from tests.conftest import RunningBot, context_bodies, kept, make_settings, query, run_bot
 from tests.fake_clock import FakeClock
 from tests.fake_telegram import FakeTelegram, SimUser

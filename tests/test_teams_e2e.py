@@ -811,6 +811,10 @@ async def test_a_coordinator_removes_another_who_is_told_and_loses_the_team_at_o
     told = await dilbar.next_message(timeout=10)
     assert told["text"].startswith("👥 Admin removed you as a coordinator of the team Memorial")
     assert (await say(dilbar, "/team"))["text"] == NOT_AVAILABLE
+    # Dilbar's chat menu no longer lists the team commands.
+    await eventually(
+        partial(_menu_ends_with, bot, dilbar, ["lang", "help"]), what="Dilbar's menu without /team"
+    )
     # Azat's alert later changes the dashboards: Dilbar's old one is never edited again.
     bot.clock.set(DEADLINE)
     await azat.next_message(timeout=10)

@@ -11,7 +11,7 @@ import pytest
 from bot.core.context import TrailPoint
 from bot.crypto import Sealer, new_key
 from bot.i18n import Translations
-from bot.trail_texts import bearing, direction, distance_m, map_link, render_trail
+from bot.texts.trail import bearing, direction, distance_m, map_link, render_trail
 from storage import context as context_repository
 from storage import trail
 from storage.database import Database

@@ -12,7 +12,16 @@ from datetime import datetime, timedelta
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, ReplyKeyboardMarkup
 
-from bot.alert_texts import (
+from bot.callbacks import Action, encode
+from bot.core.contacts import ContactStatus, is_spared
+from bot.core.context import ContextItem, ContextKind
+from bot.core.incidents import Incident
+from bot.core.outbox import TO_ACTIVIST, OutboxKind, OutboxMessage
+from bot.i18n import Translations, Translator
+from bot.notices import render_notice
+from bot.services import alerting
+from bot.settings import AlertSettings
+from bot.texts.alerts import (
     AlertView,
     render_acknowledged,
     render_alert,
@@ -24,16 +33,7 @@ from bot.alert_texts import (
     render_short_repeat,
     render_unreachable_relayed,
 )
-from bot.callbacks import Action, encode
-from bot.core.contacts import ContactStatus, is_spared
-from bot.core.context import ContextItem, ContextKind
-from bot.core.incidents import Incident
-from bot.core.outbox import TO_ACTIVIST, OutboxKind, OutboxMessage
-from bot.i18n import Translations, Translator
-from bot.keyboards import checkin_keyboard
-from bot.notices import render_notice
-from bot.services import alerting
-from bot.settings import AlertSettings
+from bot.texts.keyboards import checkin_keyboard
 from storage import contacts as contact_repository
 from storage import context as context_repository
 from storage import incidents as incident_repository

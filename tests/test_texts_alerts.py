@@ -7,11 +7,11 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.alert_texts import MESSAGE_LIMIT, AlertView, render_alert, telegram_length
 from bot.core.context import ContextItem, ContextKind
 from bot.core.incidents import Incident
 from bot.core.watches import AlertReason
 from bot.i18n import Translations
+from bot.texts.alerts import MESSAGE_LIMIT, AlertView, render_alert, telegram_length
 
 T0 = datetime(2026, 3, 1, 21, 30, tzinfo=UTC)
 TRANSLATIONS = Translations()

@@ -14,7 +14,7 @@ from bot.core.incidents import Incident
 from bot.core.pins import FAILURE_STEP
 from bot.core.watches import AlertReason
 from bot.i18n import Translator, to_minutes
-from bot.trail_texts import render_trail
+from bot.texts.trail import render_trail
 
 
 @dataclass(frozen=True)
