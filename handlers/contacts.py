@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from typing import Any
+from urllib.parse import quote, urlencode
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, Update
 from telegram.ext import BaseHandler, CommandHandler, filters
@@ -48,6 +49,15 @@ async def perform_invite(
     tr = sender.tr
     invitation = await context.services.contacts.invite(sender.person, action.tier, unlock)
     username = context.bot.username
+    link = f"https://t.me/{username}?start={invitation.code}"
+    # Ready to forward: Telegram's share dialog sends the link with a word of why.
+    why = tr(
+        "{name} asks you to be their emergency contact on Still Here. Open the link to "
+        "read what that means, and to accept or decline.",
+        name=sender.person.display_name,
+    )
+    share = "https://t.me/share/url?" + urlencode({"url": link, "text": why}, quote_via=quote)
+    button = InlineKeyboardButton(tr("📤 Send it to a colleague"), url=share)
     await sender.message.reply_text(
         tr(
             "Send this link to the person you want as your tier {tier} contact. It works once "
@@ -55,9 +65,10 @@ async def perform_invite(
             "one instead and choose the group:\n{group_link}",
             tier=invitation.tier,
             expires=tr.moment(invitation.expires_at, "UTC") + " UTC",
-            link=f"https://t.me/{username}?start={invitation.code}",
+            link=link,
             group_link=f"https://t.me/{username}?startgroup={invitation.code}",
         ),
+        reply_markup=InlineKeyboardMarkup([[button]]),
         # A link preview would fetch the page: keep the code between us and Telegram.
         link_preview_options=LinkPreviewOptions(is_disabled=True),
     )

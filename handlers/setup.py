@@ -64,7 +64,9 @@ async def ask_zone(sender: Sender, context: BotContext, guided: bool) -> None:
     """Ask for the zone; a location or city sent next answers it."""
     services = context.services
     text, markup = zone_step(sender.tr, services.clock.now())
-    services.questions.ask(sender.person.id, Question.ZONE, guided=guided, now=services.clock.now())
+    services.questions.ask(
+        sender.person.telegram_user_id, Question.ZONE, guided=guided, now=services.clock.now()
+    )
     await sender.message.chat.send_message(text, reply_markup=markup)
 
 
@@ -269,7 +271,7 @@ async def _zone(
     if not 1 <= callback.target <= len(OFFERED_ZONES):
         return sender.tr("This button no longer works.")
     zone = OFFERED_ZONES[callback.target - 1]
-    context.services.questions.answered(sender.person.id)
+    context.services.questions.answered(sender.person.telegram_user_id)
     return await _gated(
         sender,
         context,

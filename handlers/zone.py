@@ -1,9 +1,9 @@
 """The time zone, however it is given: a shared location, a city, a zone or an offset.
 
-``/tz <anything>`` sets it; ``/tz`` alone (and the guided run) asks, and while
-the question is open a location or a typed answer sets the zone and is never
-kept as context. Offsets are offered as real zones to confirm, first button
-first.
+``/tz <anything>`` sets it; ``/tz`` alone (and the guided run) asks. While the
+question is open (ten minutes), a location, or a typed zone, city or offset, sets
+the zone and is not kept as context; any other words are kept as ever, never
+lost to a question. Offsets are offered as real zones to confirm, confirm first.
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ async def answer_zone(sender: Sender, context: BotContext, text: str, guided: bo
         text = text.split(ZONE_LABEL_SEPARATOR, 1)[0]
     zone = find_zone(text)
     if zone is not None:
-        services.questions.answered(sender.person.id)
+        services.questions.answered(sender.person.telegram_user_id)
         await _set_zone(sender, context, zone, guided)
         return
     offset = read_offset(text)
@@ -101,15 +101,17 @@ async def _set_zone(sender: Sender, context: BotContext, zone: str, guided: bool
 
 async def _answer_question(update: Update, context: BotContext) -> None:
     """A message while the zone is asked: a location or text answers it, and is not kept."""
-    # Reads only: a stranger's message must cost no row, and a stranger was asked nothing.
+    services = context.services
+    user = update.effective_user
+    # Memory first: every message passes here, and almost none answers a question.
+    asked = None if user is None else services.questions.asked(user.id, services.clock.now())
+    if asked is None or asked.question is not Question.ZONE:
+        return
+    # Reads only: a stranger's message must cost no row (and a stranger was asked nothing).
     sender = await recognise(update, context)
     if not isinstance(sender, Sender):
         return
-    services = context.services
-    asked = services.questions.asked(sender.person.id, services.clock.now())
     message = sender.message
-    if asked is None or asked.question is not Question.ZONE:
-        return
     location = message.location
     if location is not None:
         if location.live_period:
@@ -117,21 +119,22 @@ async def _answer_question(update: Update, context: BotContext) -> None:
             return
         zone = await zone_at(location.latitude, location.longitude)
         if zone is None:
+            # Of no use for the zone: kept for the contacts like any place.
             await message.reply_text(
                 sender.tr(
                     "I could not tell the time zone of that place. Tap a zone or type your city."
                 )
             )
-        else:
-            services.questions.answered(sender.person.id)
-            await _set_zone(sender, context, zone, asked.guided)
+            return
+        services.questions.answered(sender.person.telegram_user_id)
+        await _set_zone(sender, context, zone, asked.guided)
         raise ApplicationHandlerStop
     text = (message.text or "").strip()
     if not text or text in vital_labels(services.translations) or is_checkin_phrase(text):
         # A check-in or an SOS stays one, whatever was asked.
         return
     if text in _skip_labels(services.translations):
-        services.questions.answered(sender.person.id)
+        services.questions.answered(sender.person.telegram_user_id)
         watch = await services.checkins.watch_of(sender.person)
         await message.reply_text(
             sender.tr("Your time zone stays {zone}. /tz changes it.", zone=watch.zone),
@@ -140,8 +143,24 @@ async def _answer_question(update: Update, context: BotContext) -> None:
         if asked.guided:
             await show(Step.GRACE, sender, context, guided=True)
         raise ApplicationHandlerStop
-    await answer_zone(sender, context, text, asked.guided)
-    raise ApplicationHandlerStop
+    if _names_a_zone(text):
+        await answer_zone(sender, context, text, asked.guided)
+        raise ApplicationHandlerStop
+    # Not a zone: words are never lost to a question. They are kept as ever, and a
+    # short text that may have meant a city is told what would work.
+    if len(text) <= _SHORT_ANSWER and len(text.split()) <= _SHORT_WORDS:
+        await answer_zone(sender, context, text, asked.guided)
+
+
+# An unknown answer this short may have been a city: say what works, and keep it too.
+_SHORT_ANSWER = 40
+_SHORT_WORDS = 3
+
+
+def _names_a_zone(text: str) -> bool:
+    """Whether ``text`` names a zone: a zone or city name, an offset, a zone button."""
+    answer = text.split(ZONE_LABEL_SEPARATOR, 1)[0]
+    return find_zone(answer) is not None or read_offset(answer) is not None
 
 
 def _skip_labels(translations: Translations) -> frozenset[str]:

@@ -363,7 +363,7 @@ async def test_the_keyboards_sos_asks_once_and_a_pocket_press_alerts_nobody(
     assert asked["reply_markup"]["inline_keyboard"][0][0]["text"] == "🆘 Yes, alert them now"
     since = len(bot.fake.calls)
     await azat.press(asked["message_id"], "Cancel")
-    await bot.fake.wait_for_call("editMessageText", since=since, timeout=10)
+    await bot.fake.wait_for_call("editMessageText", chat_id=azat.id, since=since, timeout=10)
     [cancelled] = [m for m in azat.messages if m.message_id == asked["message_id"]]
     assert cancelled.text == "Not sent. Nobody was alerted."
     assert await query(bot, "SELECT * FROM incidents") == []

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
@@ -159,3 +160,17 @@ async def test_a_contacts_own_messages_are_nobodys_last_words(bot: RunningBot) -
     # Dilbar is answered like anyone, and nothing of hers is stored.
     await kept(dilbar, "What happened to Azat?")
     assert [body.get("text") for _, body in await context_bodies(bot)] == ["Going to the office"]
+
+
+async def test_an_invitation_comes_ready_to_forward_with_a_word_of_why(bot: RunningBot) -> None:
+    azat = bot.fake.add_user(first_name="Azat")
+    await say(azat, "/start")
+    invitation = await say(azat, "/invite 1")
+    [[share]] = invitation["reply_markup"]["inline_keyboard"]
+    assert share["text"] == "📤 Send it to a colleague"
+    url = urlsplit(share["url"])
+    assert (url.scheme, url.netloc, url.path) == ("https", "t.me", "/share/url")
+    fields = parse_qs(url.query)
+    code = invitation["text"].split("?start=", 1)[1].split()[0]
+    assert fields["url"] == [f"https://t.me/StillHereTestBot?start={code}"]
+    assert fields["text"][0].startswith("Azat asks you to be their emergency contact")

@@ -9,6 +9,7 @@ only the duress run alerts the contact of possible coercion.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -30,7 +31,8 @@ DURESS_PIN = "1357"
 # Typed where the scenario enters "the PIN": the true one, or the duress one.
 PIN = "<pin>"
 PROMPT = "🔒 Enter your PIN."
-_CODE = re.compile(r"(start|startgroup)=[A-Za-z0-9_-]{32}")
+# A code in a link, or in a link inside a share button's URL (its "=" encoded).
+_CODE = re.compile(r"(start|startgroup)(=|%3D)[A-Za-z0-9_-]{32}")
 
 
 @dataclass(frozen=True)
@@ -150,8 +152,10 @@ async def _play(fake: FakeTelegram, tmp_path: Path, scenario: Scenario, pin: str
 def _normal(params: dict[str, Any]) -> dict[str, Any]:
     """Drop what differs between any two runs: invitation codes, callback query ids."""
     normal = {k: v for k, v in params.items() if k != "callback_query_id"}
-    if isinstance(normal.get("text"), str):
-        normal["text"] = _CODE.sub(r"\1=<code>", normal["text"])
+    for field in ("text", "reply_markup"):
+        if field in normal:
+            written = json.dumps(normal[field], ensure_ascii=False)
+            normal[field] = json.loads(_CODE.sub(r"\1\2<code>", written))
     return normal
 
 

@@ -17,6 +17,7 @@ from bot.callbacks import Action, encode
 from bot.i18n import Translations
 from bot.texts.keyboards import CHECKIN_LABEL, LOCATION_LABEL, SOS_LABEL
 from bot.texts.setup import SHARE_LOCATION_LABEL, SKIP_LABEL, SKIP_ZONE_LABEL, done_text, zone_step
+from tests.conditions import eventually
 from tests.conftest import RunningBot, context_bodies, kept, make_settings, query, run_bot
 from tests.fake_clock import FakeClock
 from tests.fake_telegram import FakeTelegram, SimUser
@@ -62,7 +63,7 @@ async def press_and_see_edit(
     """Press ``button`` on ``message`` and return the message once the bot edited it."""
     since = len(bot.fake.calls)
     await user.press(message["message_id"], button)
-    await bot.fake.wait_for_call("editMessageText", since=since, timeout=10)
+    await bot.fake.wait_for_call("editMessageText", chat_id=user.id, since=since, timeout=10)
     return current(user, message)
 
 
@@ -426,3 +427,26 @@ async def test_start_welcomes_someone_set_up_back_with_the_keyboard(bot: Running
     keyboard = user.reply_keyboard
     assert keyboard is not None
     assert keyboard["keyboard"][0][0]["text"] == "✅ I'm OK"
+
+
+async def test_words_that_are_no_zone_are_kept_while_the_zone_is_asked(bot: RunningBot) -> None:
+    user = bot.fake.add_user(language_code="en")
+    await user.send("/tz")
+    await user.next_message(timeout=10)
+    await user.next_message(timeout=10)
+    # Last words are never lost to a question.
+    await kept(user, "Police at the door, they are taking me to the station")
+    # A short unknown answer gets a hint, and is kept too.
+    await user.send("Marsville")
+    hint = await user.next_message(timeout=10)
+    assert hint["text"].startswith("I do not know the time zone “Marsville”.")
+    texts = [body.get("text") for _, body in await context_bodies(bot)]
+    assert "Police at the door, they are taking me to the station" in texts
+
+    async def marsville_kept() -> bool:
+        return "Marsville" in [body.get("text") for _, body in await context_bodies(bot)]
+
+    await eventually(marsville_kept, what="the short answer kept too")
+    # The question is still open: a city answers it.
+    await user.send("Berlin")
+    assert (await user.next_message(timeout=10))["text"].startswith("Time zone set: Europe/Berlin.")

@@ -2,8 +2,8 @@
 
 While the time zone is asked, a shared location or a typed city answers it: the
 place sets the zone and is not kept as anyone's last known position. Only the
-question is remembered, in memory, for an hour: a restart forgets it, and the
-next location is kept as context again, as it always is.
+question is remembered, in memory, for ten minutes: a restart forgets it, and
+the next location is kept as context again, as it always is.
 """
 
 from __future__ import annotations
@@ -26,30 +26,31 @@ class Asked:
     until: datetime
 
 
-ANSWER_WITHIN = timedelta(hours=1)
+# Short: a location shared while the zone is asked is not kept for the contacts.
+ANSWER_WITHIN = timedelta(minutes=10)
 # People who asked at once, at most; the oldest question goes first.
 MAX_OPEN = 10_000
 
 
 class Questions:
-    """Open questions by person id; bounded, and each forgotten an hour after it was asked."""
+    """Open questions by Telegram user id; bounded, each forgotten soon after it was asked."""
 
     def __init__(self) -> None:
         self._open: OrderedDict[int, Asked] = OrderedDict()
 
-    def ask(self, person_id: int, question: Question, *, guided: bool, now: datetime) -> None:
-        self._open.pop(person_id, None)
-        self._open[person_id] = Asked(question, guided, now + ANSWER_WITHIN)
+    def ask(self, user_id: int, question: Question, *, guided: bool, now: datetime) -> None:
+        self._open.pop(user_id, None)
+        self._open[user_id] = Asked(question, guided, now + ANSWER_WITHIN)
         while len(self._open) > MAX_OPEN:
             self._open.popitem(last=False)
 
-    def asked(self, person_id: int, now: datetime) -> Asked | None:
-        """Return the open question for ``person_id``, if one is open."""
-        asked = self._open.get(person_id)
+    def asked(self, user_id: int, now: datetime) -> Asked | None:
+        """Return the open question for ``user_id``, if one is open."""
+        asked = self._open.get(user_id)
         if asked is not None and asked.until <= now:
-            del self._open[person_id]
+            del self._open[user_id]
             return None
         return asked
 
-    def answered(self, person_id: int) -> None:
-        self._open.pop(person_id, None)
+    def answered(self, user_id: int) -> None:
+        self._open.pop(user_id, None)
