@@ -22,7 +22,7 @@ from bot.services.contacts import AckOutcome, InviteProblem
 from handlers import discretion
 from handlers.contacts import contacts_view, perform_remove
 from handlers.gate import require_pin
-from handlers.help import publish_chat_menu
+from handlers.help import refresh_chat_menu
 from handlers.sender import identify, translator_for
 
 
@@ -101,7 +101,7 @@ async def _act(
             return tr("Declined. Nothing was shared."), _Then.SETTLE
         if not is_group:
             # Now someone's contact: the chat's menu shows what a contact can do.
-            await publish_chat_menu(context, person)
+            refresh_chat_menu(context, person)
         return tr("✅ You are now a contact. Keep this chat: alerts will come here."), _Then.SETTLE
     if callback.action is Action.ACKNOWLEDGE:
         ack = await contacts.acknowledge(callback.target, chat.id)

@@ -33,7 +33,7 @@ from bot.services.teams import (
     MemberCard,
     TeamProblem,
 )
-from handlers.help import publish_chat_menu
+from handlers.help import refresh_chat_menu
 from handlers.phrases import describe_plan
 from handlers.sender import Sender
 
@@ -638,7 +638,7 @@ async def remove_coordinator(callback: Callback, sender: Sender, context: BotCon
         )
     )
     # Their chat's menu loses the team commands, unless they coordinate another team.
-    await publish_chat_menu(context, removed)
+    refresh_chat_menu(context, removed)
     shown = await _settings(sender, context, callback.target)
     if shown is not None:
         await _edit(sender.message, *shown)

@@ -97,13 +97,18 @@ async def publish_menus(bot: Bot, translations: Translations) -> None:
         logger.warning("could not publish the command menu: %s", type(error).__name__)
 
 
-async def publish_chat_menu(context: BotContext, person: Person) -> None:
+def refresh_chat_menu(context: BotContext, person: Person) -> None:
     """Give the person's private chat the menu of what they can do, in their language.
 
-    Coordinators see the team commands too; someone who is only a contact sees
-    what a contact can do. Called when the language or the role changes; a
-    failure only costs the menu.
+    Called when the language or the role changes. It runs beside the reply (PTB
+    awaits it when stopping), so no answer waits for a call to Telegram.
     """
+    context.application.create_task(_publish_chat_menu(context, person), name="chat menu")
+
+
+async def _publish_chat_menu(context: BotContext, person: Person) -> None:
+    """Coordinators see the team commands too; someone who is only a contact sees
+    what a contact can do. A failure only costs the menu."""
     services = context.services
     teams = services.teams
     commands: tuple[tuple[str, str], ...] = COMMANDS

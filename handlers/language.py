@@ -8,7 +8,7 @@ from telegram.ext import CommandHandler, filters
 from bot.context import BotContext
 from bot.languages import SUPPORTED_LANGUAGES
 from bot.texts.keyboards import checkin_keyboard
-from handlers.help import publish_chat_menu
+from handlers.help import refresh_chat_menu
 from handlers.sender import identify
 
 
@@ -26,7 +26,7 @@ async def choose_language(update: Update, context: BotContext) -> None:
         return
     person = await context.services.people.choose_language(sender.person, choice)
     tr = context.services.translations[person.language]
-    await publish_chat_menu(context, person)
+    refresh_chat_menu(context, person)
     await sender.message.reply_text(tr("Language set: English."), reply_markup=checkin_keyboard(tr))
 
 

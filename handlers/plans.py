@@ -27,7 +27,7 @@ from bot.daytimes import read_time, split_times
 from bot.durations import DurationError, read_duration
 from bot.texts.keyboards import checkin_keyboard
 from handlers.gate import run_gated
-from handlers.help import publish_chat_menu
+from handlers.help import refresh_chat_menu
 from handlers.phrases import answer, bad_duration, plan_set, quote
 from handlers.sender import Sender, identify
 
@@ -53,7 +53,7 @@ async def perform_set_interval(
 ) -> None:
     every = None if action.seconds is None else timedelta(seconds=action.seconds)
     result = await context.services.checkins.set_interval(sender.person, every, unlock)
-    await publish_chat_menu(context, sender.person)
+    refresh_chat_menu(context, sender.person)
     contacts = await context.services.contacts.contacts_of(sender.person)
     # Something is due from now on: show the keyboard to check in with.
     markup = checkin_keyboard(sender.tr)
@@ -85,7 +85,7 @@ async def perform_set_daily(
     sender: Sender, context: BotContext, action: SetDaily, unlock: Unlock
 ) -> None:
     result = await context.services.checkins.set_daily(sender.person, action.times, unlock)
-    await publish_chat_menu(context, sender.person)
+    refresh_chat_menu(context, sender.person)
     contacts = await context.services.contacts.contacts_of(sender.person)
     # Something is due from now on: show the keyboard to check in with.
     markup = checkin_keyboard(sender.tr)

@@ -55,7 +55,7 @@ from bot.texts.setup import (
 from bot.zones import OFFERED_ZONES
 from handlers import contacts, pause, plans
 from handlers.gate import Perform, require_pin
-from handlers.help import publish_chat_menu
+from handlers.help import refresh_chat_menu
 from handlers.phrases import answer
 from handlers.sender import Sender, identify, translator_for
 
@@ -182,7 +182,7 @@ async def _language(
     person = await context.services.people.choose_language(sender.person, language)
     tr = context.services.translations[person.language]
     chosen = Sender(person, tr, sender.message)
-    await publish_chat_menu(context, person)
+    refresh_chat_menu(context, person)
     await _close(pressed, LANGUAGE_NAMES[language])
     if callback.extra == 1:
         await show(Step.PLAN, chosen, context, guided=True)
@@ -216,8 +216,9 @@ async def _gated(
     if problem is not None:
         await answer(sender, context, problem, lambda _: "")
         return None
-    await _close(pressed, choice)
     unlock = await require_pin(sender, context, action)
+    # The question shows the choice only once it is made; a PIN may still refuse it.
+    await _close(pressed, None if unlock is None else choice)
     if unlock is None:
         return None
     await perform(sender, context, action, unlock)

@@ -91,12 +91,17 @@ async def press(update: Update, context: BotContext) -> None:
         return
     callback = decode(query.data)
     message = query.message
-    sender = await identify(update, context)
+    # A malformed or misplaced press is refused before anything is written.
+    valid = (
+        callback is not None
+        and callback.action in SOS_ACTIONS
+        and isinstance(message, Message)
+        and message.chat.type == ChatType.PRIVATE
+    )
+    sender = await identify(update, context) if valid else None
     if (
         callback is None
-        or callback.action not in SOS_ACTIONS
         or not isinstance(message, Message)
-        or message.chat.type != ChatType.PRIVATE
         or sender is None
         or sender.person.id != callback.target
     ):

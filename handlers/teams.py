@@ -43,7 +43,7 @@ from handlers.dashboards import (
     zone_of,
 )
 from handlers.gate import run_gated
-from handlers.help import publish_chat_menu
+from handlers.help import refresh_chat_menu
 from handlers.phrases import describe_plan
 from handlers.sender import Sender, identify, translator_for
 
@@ -74,7 +74,7 @@ async def new_team(update: Update, context: BotContext) -> None:
             tr("A team's name is 1 to 64 characters long.") + "\n" + example
         )
         return
-    await publish_chat_menu(context, sender.person)
+    refresh_chat_menu(context, sender.person)
     await sender.message.reply_text(
         tr(
             "👥 The team “{team}” is created and you are its coordinator.\n\n"
@@ -520,7 +520,7 @@ async def _answer_link(callback: Callback, sender: Sender, context: BotContext) 
         text = _joined(tr, result)
         if result.kind is TeamLinkKind.COORDINATOR:
             # The chat's menu gains the team commands.
-            await publish_chat_menu(context, sender.person)
+            refresh_chat_menu(context, sender.person)
         if result.kind is TeamLinkKind.MEMBER:
             adopted = await context.services.checkins.adopt_defaults(
                 sender.person, result.team.defaults

@@ -17,9 +17,8 @@ from bot.callbacks import Action
 from bot.checkin_words import is_checkin_phrase
 from bot.context import BotContext
 from bot.core.gated import SetZone
-from bot.i18n import Translations
 from bot.services.questions import Question
-from bot.texts.keyboards import checkin_keyboard, vital_labels
+from bot.texts.keyboards import checkin_keyboard, in_every_language, vital_labels
 from bot.texts.setup import SKIP_ZONE_LABEL, ZONE_LABEL_SEPARATOR, Step, choice_button
 from bot.zones import (
     LIKELY_ZONES,
@@ -133,7 +132,7 @@ async def _answer_question(update: Update, context: BotContext) -> None:
     if not text or text in vital_labels(services.translations) or is_checkin_phrase(text):
         # A check-in or an SOS stays one, whatever was asked.
         return
-    if text in _skip_labels(services.translations):
+    if text in in_every_language(SKIP_ZONE_LABEL, services.translations):
         services.questions.answered(sender.person.telegram_user_id)
         watch = await services.checkins.watch_of(sender.person)
         await message.reply_text(
@@ -161,10 +160,6 @@ def _names_a_zone(text: str) -> bool:
     """Whether ``text`` names a zone: a zone or city name, an offset, a zone button."""
     answer = text.split(ZONE_LABEL_SEPARATOR, 1)[0]
     return find_zone(answer) is not None or read_offset(answer) is not None
-
-
-def _skip_labels(translations: Translations) -> frozenset[str]:
-    return frozenset(tr(SKIP_ZONE_LABEL) for tr in translations.all())
 
 
 async def set_zone(update: Update, context: BotContext) -> None:

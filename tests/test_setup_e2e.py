@@ -411,7 +411,11 @@ async def test_a_contact_sees_a_contacts_menu_until_they_set_up_a_plan(bot: Runn
     # Watching over herself too: the whole menu.
     await dilbar.send("/every 12h")
     await dilbar.next_message(timeout=10)
-    assert [c["command"] for c in bot.fake.commands(chat)][:3] == ["ok", "sos", "status"]
+
+    async def whole_menu() -> bool:
+        return [c["command"] for c in bot.fake.commands(chat)][:3] == ["ok", "sos", "status"]
+
+    await eventually(whole_menu, what="Dilbar's whole menu")
 
 
 async def test_start_welcomes_someone_set_up_back_with_the_keyboard(bot: RunningBot) -> None:

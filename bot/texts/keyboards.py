@@ -28,15 +28,18 @@ def checkin_keyboard(tr: Translator) -> ReplyKeyboardMarkup:
     )
 
 
+def in_every_language(label: str, translations: Translations) -> frozenset[str]:
+    """Return ``label`` as every language writes it: a keyboard sent before a
+    language change still shows the old one."""
+    return frozenset(tr(label) for tr in translations.all())
+
+
 def checkin_labels(translations: Translations) -> frozenset[str]:
-    """Return the check-in button's label in every language: a keyboard sent before
-    a language change still shows the old one."""
-    return frozenset(tr(CHECKIN_LABEL) for tr in translations.all())
+    return in_every_language(CHECKIN_LABEL, translations)
 
 
 def sos_labels(translations: Translations) -> frozenset[str]:
-    """Return the SOS button's label in every language."""
-    return frozenset(tr(SOS_LABEL) for tr in translations.all())
+    return in_every_language(SOS_LABEL, translations)
 
 
 def vital_labels(translations: Translations) -> frozenset[str]:
