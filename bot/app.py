@@ -28,6 +28,7 @@ from bot.i18n import Translations
 from bot.keys import unlock
 from bot.membership import is_in_group
 from bot.services.alerting import policy_of
+from bot.services.asks import AskService
 from bot.services.checkin_requests import CheckinRequests
 from bot.services.checkins import CheckinService
 from bot.services.contacts import ContactService
@@ -193,6 +194,9 @@ async def serve(settings: Settings, clock: Clock, stop: asyncio.Event) -> None:
                 pretence=checkins.pretence,
             ),
             questions=Questions(),
+            asks=AskService(
+                database, clock, settings.checkins, checkins.pretence, on_queued=worker.wake
+            ),
         )
         handlers.register(application, translations)
         catching_up: asyncio.Task[None] | None = None

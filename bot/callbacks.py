@@ -69,6 +69,16 @@ class Action(StrEnum):
     # The keyboard's SOS, confirmed or not (the presser's person id).
     SOS_GO = "so"
     SOS_CANCEL = "sx"
+    # A timed check-in (the activist's person id): start one of so many minutes
+    # (extra), "I'm back", more minutes (extra), and replacing a running timer
+    # with the one asked for just before, or keeping it.
+    TIMER_START = "tt"
+    TIMER_BACK = "tb"
+    TIMER_MORE = "tm"
+    TIMER_REPLACE = "tr"
+    TIMER_KEEP = "tn"
+    # "Are you OK?" about an activist (their person id), pressed by a contact.
+    ASK = "qa"
 
 
 # The buttons handled by handlers.teams; those not named in a set here by handlers.buttons.
@@ -116,6 +126,16 @@ SETUP_ACTIONS = frozenset(
 )
 # The buttons handled by handlers.sos.
 SOS_ACTIONS = frozenset({Action.SOS_GO, Action.SOS_CANCEL})
+# The buttons handled by handlers.timer.
+TIMER_ACTIONS = frozenset(
+    {
+        Action.TIMER_START,
+        Action.TIMER_BACK,
+        Action.TIMER_MORE,
+        Action.TIMER_REPLACE,
+        Action.TIMER_KEEP,
+    }
+)
 
 
 _ID = r"([1-9][0-9]{0,11})"

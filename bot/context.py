@@ -9,6 +9,7 @@ from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.clock import Clock
 from bot.i18n import Translations
+from bot.services.asks import AskService
 from bot.services.checkin_requests import CheckinRequests
 from bot.services.checkins import CheckinService
 from bot.services.contacts import ContactService
@@ -41,6 +42,7 @@ class Services:
     sweeper: Sweeper
     teams: TeamService
     questions: Questions
+    asks: AskService
 
 
 class BotData:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.core.outbox import OutboxKind, OutboxMessage
 from bot.core.watches import AlertReason
@@ -54,6 +54,22 @@ def _accepted(message: OutboxMessage, tr: Translator, contact: str) -> str:
 
 def render_notice(message: OutboxMessage, tr: Translator, zone: str, now: datetime) -> str:
     """Return the text of a reminder, prompt or pause-ended message."""
+    timer = message.payload.get("timer") == "1"
+    if message.kind is OutboxKind.REMIND and timer:
+        deadline = _moment(message, "deadline_at")
+        return tr(
+            "⏰ Your timer ends at {deadline} (in {left}). Press “I'm back” when you are "
+            "safe, or ask for more time.",
+            deadline=tr.moment(deadline, zone),
+            left=tr.duration(to_minutes(deadline - now)),
+        )
+    if message.kind is OutboxKind.PROMPT and timer:
+        return tr(
+            "⚠️ Your timer ended at {deadline}. Press “I'm back” now: if you do not, your "
+            "contacts will be alerted at {alert_at}, with what you said you were doing.",
+            deadline=tr.moment(_moment(message, "deadline_at"), zone),
+            alert_at=tr.moment(_moment(message, "grace_ends_at"), zone),
+        )
     if message.kind is OutboxKind.REMIND:
         deadline = _moment(message, "deadline_at")
         return tr(
@@ -68,6 +84,15 @@ def render_notice(message: OutboxMessage, tr: Translator, zone: str, now: dateti
             "your contacts will be alerted at {alert_at}.",
             deadline=tr.moment(_moment(message, "deadline_at"), zone),
             alert_at=tr.moment(_moment(message, "grace_ends_at"), zone),
+        )
+    if message.kind is OutboxKind.ASK_PROMPT:
+        answer_by = _moment(message, "answer_by")
+        return tr(
+            "❓ {contact} asks: are you OK? Check in by {deadline} (in {left}): if you do "
+            "not, all your contacts are alerted.",
+            contact=message.payload.get("asker") or "?",
+            deadline=tr.moment(answer_by, zone),
+            left=tr.duration(to_minutes(max(answer_by - now, timedelta(0)))),
         )
     if message.kind is OutboxKind.PAUSE_ENDED:
         return tr(
@@ -116,6 +141,8 @@ ALERT_REASONS = {
     AlertReason.SOS: N_("SOS"),
     AlertReason.DURESS: N_("possible coercion (duress PIN)"),
     AlertReason.PIN_FAILURES: N_("repeated wrong PINs"),
+    AlertReason.TIMER: N_("missed timed check-in"),
+    AlertReason.ASK: N_("no answer to “are you OK?”"),
 }
 
 

@@ -95,6 +95,13 @@ class CheckinSettings:
     # and at most this many kept (besides the first of a sharing).
     trail_every: timedelta = timedelta(minutes=3)
     trail_points: int = 12
+    # A timed check-in (/timer) reminds this long before its end ("off": never).
+    timer_reminder: timedelta | None = timedelta(minutes=10)
+    # "Are you OK?" from a contact: how long the activist has to answer before
+    # every contact is alerted, and how often one contact may ask one activist
+    # in 24 hours.
+    ask_timeout: timedelta = timedelta(minutes=15)
+    ask_limit: int = 3
 
 
 @dataclass(frozen=True)
@@ -252,6 +259,9 @@ _SCHEMA: dict[str, tuple[type[Any], dict[str, Converter]]] = {
             "context_retention": _duration,
             "trail_every": _duration,
             "trail_points": _positive_int,
+            "timer_reminder": _optional_duration,
+            "ask_timeout": _duration,
+            "ask_limit": _positive_int,
         },
     ),
     "alerts": (

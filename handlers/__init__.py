@@ -17,6 +17,8 @@ from telegram.ext import BaseHandler
 from bot.context import BotApplication, BotContext
 from bot.i18n import Translations
 from handlers import (
+    answers,
+    asks,
     buttons,
     checkin,
     contacts,
@@ -36,6 +38,7 @@ from handlers import (
     start,
     status,
     teams,
+    timer,
     unknown,
     zone,
 )
@@ -58,6 +61,8 @@ def build_handlers(translations: Translations) -> list[BaseHandler[Update, BotCo
         *discretion.build(),
         # Before the general button router, which takes every press left.
         *sos.build(translations),
+        *timer.build(translations),
+        *asks.build(),
         buttons.build(),
         membership.build(),
         help.build(),
@@ -78,7 +83,8 @@ def register(application: BotApplication, translations: Translations) -> None:
     application.add_handler(flood.build(), group=flood.FLOOD_GROUP)
     application.add_handler(discretion.build_tracking(), group=discretion.TRACK_GROUP)
     application.add_handler(pins.build_entry(), group=pins.ENTRY_GROUP)
-    # A location or city answering "which time zone?": after the PIN, before context.
-    application.add_handler(zone.build_answers(), group=pins.ENTRY_GROUP)
+    # A location or city answering "which time zone?", a timer's note: after the
+    # PIN, before context.
+    application.add_handler(answers.build(), group=pins.ENTRY_GROUP)
     application.add_handlers(build_handlers(translations))
     application.add_error_handler(errors.handle_error)

@@ -61,6 +61,8 @@ async def _confirm(sender: Sender, context: BotContext, result: Result) -> Messa
         await answer(sender, context, result, lambda _: "")
         return None
     lines = [tr("✅ Checked in.")]
+    if result.timer_ended:
+        lines.append(tr("⏱ Your timer is over: welcome back."))
     if any(isinstance(effect, AllClear) for effect in result.effects):
         lines.append(tr("Your contacts are being told that you are safe."))
     lines.append(next_deadline(result.watch, tr, result.at))

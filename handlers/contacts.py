@@ -14,6 +14,7 @@ from bot.context import BotContext
 from bot.core.contacts import ContactStatus
 from bot.core.gated import Invite, RemoveContact, Unlock
 from bot.services.contacts import InviteProblem
+from handlers.asks import ask_button
 from handlers.gate import run_gated
 from handlers.sender import Sender, identify
 
@@ -154,11 +155,22 @@ async def list_contacts(update: Update, context: BotContext) -> None:
 async def contacts_view(
     sender: Sender, context: BotContext
 ) -> tuple[str, InlineKeyboardMarkup | None]:
-    """Return the person's contact list as the phone may see it, with remove buttons."""
+    """Return the person's contact list as the phone may see it, with remove buttons,
+    and whom they are a contact of, with a button to ask each whether they are OK."""
     tr = sender.tr
     contacts = await context.services.contacts.contacts_of(sender.person)
+    watched = await context.services.asks.watched_by(sender.person.telegram_user_id)
+    asking = [[ask_button(tr, one)] for one in watched]
+    watching = (
+        [tr("You are the emergency contact of: {names}.", names=", ".join(w.name for w in watched))]
+        if watched
+        else []
+    )
     if not contacts:
-        return tr("You have no contacts yet. Invite one with /invite: they must accept."), None
+        text = "\n\n".join(
+            [tr("You have no contacts yet. Invite one with /invite: they must accept."), *watching]
+        )
+        return text, InlineKeyboardMarkup(asking) if asking else None
     lines = [tr("Your contacts:")]
     buttons = []
     for contact in contacts:
@@ -181,7 +193,9 @@ async def contacts_view(
                 )
             ]
         )
-    return "\n".join(lines), InlineKeyboardMarkup(buttons)
+    if watching:
+        lines += ["", *watching]
+    return "\n".join(lines), InlineKeyboardMarkup(buttons + asking)
 
 
 async def perform_remove(

@@ -28,6 +28,7 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("ok", N_("Check in: I am safe")),
     ("sos", N_("Alert my contacts now")),
     ("status", N_("My plan and next deadline")),
+    ("timer", N_("Time one risky errand, e.g. /timer 2h summons")),
     ("every", N_("Check in at least every…, e.g. /every 12h")),
     ("at", N_("Check in at fixed times, e.g. /at 09:00 21:00")),
     ("tz", N_("Set your time zone, e.g. /tz Asia/Ashgabat")),
@@ -37,6 +38,8 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("resume", N_("End a pause now")),
     ("invite", N_("Invite a contact: /invite 1 or /invite 2")),
     ("contacts", N_("My contacts")),
+    ("ask", N_("Ask someone I watch over: are you OK?")),
+    ("asks", N_("Let my contacts ask if I am OK: on or off")),
     ("instructions", N_("Leave instructions for my contacts")),
     ("drill", N_("Send my contacts a test alert")),
     ("leave", N_("Stop being someone's contact")),
@@ -47,10 +50,14 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("lang", N_("Language: en, ru, tk")),
     ("help", N_("What this bot does")),
 )
-# In a group chat only a group that is someone's contact can do anything: leave.
-GROUP_COMMANDS: tuple[tuple[str, str], ...] = (("leave", N_("Stop being someone's contact")),)
+# In a group chat only a group that is someone's contact can do anything: ask, leave.
+GROUP_COMMANDS: tuple[tuple[str, str], ...] = (
+    ("ask", N_("Ask someone I watch over: are you OK?")),
+    ("leave", N_("Stop being someone's contact")),
+)
 # Someone who is only a contact: what they can do, and how to start watching themselves.
 CONTACT_COMMANDS: tuple[tuple[str, str], ...] = (
+    ("ask", N_("Ask someone I watch over: are you OK?")),
     ("leave", N_("Stop being someone's contact")),
     ("start", N_("Set up check-ins for myself")),
     ("lang", N_("Language: en, ru, tk")),

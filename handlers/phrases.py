@@ -38,15 +38,36 @@ def next_deadline(watch: Watch, tr: Translator, now: datetime) -> str:
         )
     if watch.deadline_at is None:
         return tr("Nothing is due: set a plan with /every 12h or /at 09:00 21:00.")
+    if watch.timer_governs:
+        return timer_line(watch, tr, now)
     if watch.deadline_at <= now:
-        return tr(
+        line = tr(
             "Your check-in was due at {deadline}. Check in now.",
             deadline=tr.moment(watch.deadline_at, watch.zone),
         )
+    else:
+        line = tr(
+            "Next check-in due by {deadline} (in {left}).",
+            deadline=tr.moment(watch.deadline_at, watch.zone),
+            left=tr.duration(to_minutes(watch.deadline_at - now)),
+        )
+    if watch.has_timer:
+        line += "\n" + timer_line(watch, tr, now)
+    return line
+
+
+def timer_line(watch: Watch, tr: Translator, now: datetime) -> str:
+    """Say when the running timer ends (the caller knows one runs)."""
+    ends_at = watch.timer_ends_at or now
+    if ends_at <= now:
+        return tr(
+            "⏱ Your timer ended at {end}. Press “I'm back” or check in now.",
+            end=tr.moment(ends_at, watch.zone),
+        )
     return tr(
-        "Next check-in due by {deadline} (in {left}).",
-        deadline=tr.moment(watch.deadline_at, watch.zone),
-        left=tr.duration(to_minutes(watch.deadline_at - now)),
+        "⏱ Timer: back by {end} (in {left}).",
+        end=tr.moment(ends_at, watch.zone),
+        left=tr.duration(to_minutes(ends_at - now)),
     )
 
 
@@ -56,12 +77,23 @@ def explain_refusal(refusal: Refusal, tr: Translator) -> str:
     if refusal is Refusal.OPEN_ALERT:
         return tr(
             "Your contacts are being alerted about you. Check in first with /ok "
-            "to tell them you are safe, then pause."
+            "to tell them you are safe, then try again."
         )
     if refusal is Refusal.CHECK_IN_FIRST:
         return tr(
             "Your check-in is due now, so a longer grace would delay the alert. "
             "Check in first with /ok, then change it."
+        )
+    if refusal is Refusal.TIMER_RUNNING:
+        return tr(
+            "A timer is running. Press “I'm back” (or check in with /ok) to end it, then pause."
+        )
+    if refusal is Refusal.NO_TIMER:
+        return tr("No timer is running. Start one with /timer 2h.")
+    if refusal is Refusal.PAUSED:
+        return tr(
+            "Your watch is paused, so a timer would not be watched. Resume with /resume, "
+            "then start the timer."
         )
     return tr("Your watch is not paused.")
 
@@ -88,6 +120,16 @@ def explain_problem(problem: Problem, tr: Translator, settings: CheckinSettings)
         return tr(
             "A pause can last at most {maximum}. Example: /pause 3d",
             maximum=tr.duration(settings.max_pause),
+        )
+    if problem is Problem.TIMER_TOO_SHORT:
+        return tr(
+            "That is too short: a timer runs at least {minimum}. Example: /timer 2h",
+            minimum=tr.duration(settings.min_interval),
+        )
+    if problem is Problem.TIMER_TOO_LONG:
+        return tr(
+            "That is too long: a timer runs at most {maximum}. Example: /timer 2h",
+            maximum=tr.duration(settings.max_interval),
         )
     if problem is Problem.GRACE_TOO_LONG:
         return tr("Grace can be at most {maximum}.", maximum=tr.duration(settings.max_grace))

@@ -28,7 +28,17 @@ from bot.core import gated
 from bot.core.context import ContextKind
 from bot.core.gated import GatedAction, PinOff, SetDuress, SetPin, Unlock
 from bot.services.pins import LooseDigits, Verdict
-from handlers import checkin, contacts, discretion, lastknown, pause, plans, teams
+from handlers import (
+    asks,
+    checkin,
+    contacts,
+    discretion,
+    lastknown,
+    pause,
+    plans,
+    teams,
+    timer,
+)
 from handlers.gate import Perform, run_gated
 from handlers.sender import Sender, identify, recognise
 
@@ -162,6 +172,9 @@ PERFORM: Mapping[type[GatedAction], Perform] = {
     gated.Wipe: discretion.perform_wipe,
     gated.Forget: discretion.perform_forget,
     gated.LeaveTeam: teams.perform_leave_team,
+    gated.StartTimer: timer.perform_start,
+    gated.ExtendTimer: timer.perform_extend,
+    gated.SetAsks: asks.perform_set_asks,
 }
 
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from telegram import Message, Update, User
+from telegram.constants import ChatType
 
+from bot.callbacks import Action, Callback, decode
 from bot.context import BotContext
 from bot.core.people import Person
 from bot.i18n import Translator
@@ -72,3 +74,44 @@ async def recognise(update: Update, context: BotContext) -> Sender | Stranger | 
     if person is None:
         return Stranger(services.translations[guess_language(user.language_code)], message)
     return Sender(person, services.translations[person.language], message)
+
+
+@dataclass(frozen=True)
+class OwnPress:
+    """A button pressed in a private chat by the very person it is about."""
+
+    callback: Callback
+    sender: Sender
+    message: Message
+
+
+async def own_press(
+    update: Update, context: BotContext, actions: frozenset[Action]
+) -> OwnPress | None:
+    """Return a press on one of ``actions`` about the presser themselves, in their chat.
+
+    Anything else (malformed, elsewhere, someone else's) is answered "no longer
+    works" before anything is written, and ``None`` returned.
+    """
+    query = update.callback_query
+    if query is None:
+        return None
+    callback = decode(query.data)
+    message = query.message
+    valid = (
+        callback is not None
+        and callback.action in actions
+        and isinstance(message, Message)
+        and message.chat.type == ChatType.PRIVATE
+    )
+    sender = await identify(update, context) if valid else None
+    if (
+        callback is None
+        or not isinstance(message, Message)
+        or sender is None
+        or sender.person.id != callback.target
+    ):
+        tr = await translator_for(context, query.from_user)
+        await query.answer(tr("This button no longer works."))
+        return None
+    return OwnPress(callback, sender, message)

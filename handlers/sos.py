@@ -11,19 +11,18 @@ from __future__ import annotations
 import contextlib
 from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
-from telegram.constants import ChatType
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot.callbacks import SOS_ACTIONS, Action, decode, encode
+from bot.callbacks import SOS_ACTIONS, Action, encode
 from bot.context import BotContext
 from bot.core.context import ContextKind
 from bot.i18n import Translations
 from bot.services.checkins import Outcome
 from bot.services.lastknown import MAX_TEXT
 from bot.texts.keyboards import checkin_keyboard, sos_labels
-from handlers.sender import Sender, identify, translator_for
+from handlers.sender import Sender, identify, own_press
 
 
 async def sos(update: Update, context: BotContext) -> None:
@@ -87,30 +86,14 @@ async def ask(update: Update, context: BotContext) -> None:
 
 async def press(update: Update, context: BotContext) -> None:
     query = update.callback_query
-    if query is None:
-        return
-    callback = decode(query.data)
-    message = query.message
     # A malformed or misplaced press is refused before anything is written.
-    valid = (
-        callback is not None
-        and callback.action in SOS_ACTIONS
-        and isinstance(message, Message)
-        and message.chat.type == ChatType.PRIVATE
-    )
-    sender = await identify(update, context) if valid else None
-    if (
-        callback is None
-        or not isinstance(message, Message)
-        or sender is None
-        or sender.person.id != callback.target
-    ):
-        tr = await translator_for(context, query.from_user)
-        await query.answer(tr("This button no longer works."))
+    pressed = await own_press(update, context, SOS_ACTIONS)
+    if query is None or pressed is None:
         return
     await query.answer()
+    sender, message = pressed.sender, pressed.message
     tr = sender.tr
-    if callback.action is Action.SOS_CANCEL:
+    if pressed.callback.action is Action.SOS_CANCEL:
         text = tr("Not sent. Nobody was alerted.")
     else:
         text = await _raise(sender, context)

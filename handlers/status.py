@@ -52,6 +52,13 @@ async def status(update: Update, context: BotContext) -> None:
         "",
         next_deadline(watch, tr, view.at),
     ]
+    if watch.timer_started_at is not None:
+        lines.append(
+            tr(
+                "The timer was started at {start}.",
+                start=tr.moment(watch.timer_started_at, watch.zone),
+            )
+        )
     await sender.message.reply_text("\n".join(lines))
 
 

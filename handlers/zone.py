@@ -8,17 +8,15 @@ lost to a question. Offsets are offered as real zones to confirm, confirm first.
 
 from __future__ import annotations
 
-from typing import Any
-
 from telegram import InlineKeyboardMarkup, Update
-from telegram.ext import ApplicationHandlerStop, CommandHandler, MessageHandler, filters
+from telegram.ext import ApplicationHandlerStop, CommandHandler, filters
 
 from bot.callbacks import Action
 from bot.checkin_words import is_checkin_phrase
 from bot.context import BotContext
 from bot.core.gated import SetZone
-from bot.services.questions import Question
-from bot.texts.keyboards import checkin_keyboard, in_every_language, vital_labels
+from bot.services.questions import Asked
+from bot.texts.keyboards import button_labels, checkin_keyboard, in_every_language
 from bot.texts.setup import SKIP_ZONE_LABEL, ZONE_LABEL_SEPARATOR, Step, choice_button
 from bot.zones import (
     LIKELY_ZONES,
@@ -98,14 +96,9 @@ async def _set_zone(sender: Sender, context: BotContext, zone: str, guided: bool
         await show(Step.GRACE, sender, context, guided=True)
 
 
-async def _answer_question(update: Update, context: BotContext) -> None:
+async def answer_question(update: Update, context: BotContext, asked: Asked) -> None:
     """A message while the zone is asked: a location or text answers it, and is not kept."""
     services = context.services
-    user = update.effective_user
-    # Memory first: every message passes here, and almost none answers a question.
-    asked = None if user is None else services.questions.asked(user.id, services.clock.now())
-    if asked is None or asked.question is not Question.ZONE:
-        return
     # Reads only: a stranger's message must cost no row (and a stranger was asked nothing).
     sender = await recognise(update, context)
     if not isinstance(sender, Sender):
@@ -129,8 +122,8 @@ async def _answer_question(update: Update, context: BotContext) -> None:
         await _set_zone(sender, context, zone, asked.guided)
         raise ApplicationHandlerStop
     text = (message.text or "").strip()
-    if not text or text in vital_labels(services.translations) or is_checkin_phrase(text):
-        # A check-in or an SOS stays one, whatever was asked.
+    if not text or text in button_labels(services.translations) or is_checkin_phrase(text):
+        # A check-in, an SOS or the timer's button stays one, whatever was asked.
         return
     if text in in_every_language(SKIP_ZONE_LABEL, services.translations):
         services.questions.answered(sender.person.telegram_user_id)
@@ -177,11 +170,3 @@ async def set_zone(update: Update, context: BotContext) -> None:
 
 def build() -> CommandHandler[BotContext, None]:
     return CommandHandler("tz", set_zone, filters=filters.ChatType.PRIVATE)
-
-
-def build_answers() -> MessageHandler[BotContext, Any]:
-    """Answers to an open question: register in the PIN entry's group, after it."""
-    private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
-    return MessageHandler(
-        private & (filters.LOCATION | (filters.TEXT & ~filters.COMMAND)), _answer_question
-    )

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import json
+import logging
 import sqlite3
 from collections.abc import Iterable
 from datetime import datetime
 
 from bot.core.incidents import Incident
 from bot.core.watches import AlertReason
+from bot.crypto import SealBrokenError
+from storage import sealing
 from storage.database import Transaction
 from storage.timestamps import from_db, to_db
+
+logger = logging.getLogger(__name__)
 
 
 def _optional(value: str | None) -> datetime | None:
@@ -20,7 +26,22 @@ def _db(value: datetime | None) -> str | None:
     return None if value is None else to_db(value)
 
 
-def _incident(row: sqlite3.Row) -> Incident:
+def _detail(tx: Transaction, row: sqlite3.Row) -> dict[str, str]:
+    """Open what a timer or ask alert carries; a damaged one is left out, never fatal
+    (an empty note, which the alert reports as unreadable)."""
+    if row["detail"] is None:
+        return {}
+    identity = sealing.incident_detail(int(row["id"]), int(row["person_id"]))
+    try:
+        opened = json.loads(tx.unseal(str(row["detail"]), identity))
+    except (SealBrokenError, ValueError):
+        logger.warning("the detail of incident %s cannot be opened; left out", row["id"])
+        return {"note": ""}
+    return {k: str(v) for k, v in opened.items()} if isinstance(opened, dict) else {}
+
+
+def _incident(tx: Transaction, row: sqlite3.Row) -> Incident:
+    detail = _detail(tx, row)
     return Incident(
         id=int(row["id"]),
         person_id=int(row["person_id"]),
@@ -35,12 +56,15 @@ def _incident(row: sqlite3.Row) -> Incident:
         closed_at=_optional(row["closed_at"]),
         version=int(row["version"]),
         wrong_pins=row["wrong_pins"],
+        started_at=_optional(row["started_at"]),
+        note=detail.get("note"),
+        asker=detail.get("asker"),
     )
 
 
 _OPEN = (
     "INSERT INTO incidents (id, person_id, reason, due_at, opened_at, offline_since, "
-    "wrong_pins, escalated_at, wake_at)"
+    "wrong_pins, escalated_at, wake_at, started_at, detail)"
 )
 
 
@@ -51,6 +75,16 @@ async def open_incident(tx: Transaction, incident: Incident, wake_at: datetime |
     :meth:`Transaction.insert_later`): a sweep opens thousands together.
     """
     incident_id = await tx.reserve_ids("incidents", 1)
+    detail = {
+        key: value
+        for key, value in (("note", incident.note), ("asker", incident.asker))
+        if value is not None
+    }
+    sealed = (
+        tx.seal(json.dumps(detail), sealing.incident_detail(incident_id, incident.person_id))
+        if detail
+        else None
+    )
     tx.insert_later(
         _OPEN,
         [
@@ -64,6 +98,8 @@ async def open_incident(tx: Transaction, incident: Incident, wake_at: datetime |
                 incident.wrong_pins,
                 _db(incident.escalated_at),
                 _db(wake_at),
+                _db(incident.started_at),
+                sealed,
             )
         ],
         level=0,
@@ -73,7 +109,7 @@ async def open_incident(tx: Transaction, incident: Incident, wake_at: datetime |
 
 async def load(tx: Transaction, incident_id: int) -> Incident | None:
     row = await tx.fetch_one("SELECT * FROM incidents WHERE id = ?", (incident_id,))
-    return None if row is None else _incident(row)
+    return None if row is None else _incident(tx, row)
 
 
 async def save(tx: Transaction, incident: Incident, wake_at: datetime | None) -> bool:
@@ -111,7 +147,7 @@ async def open_ones(tx: Transaction, person_id: int) -> list[Incident]:
         "SELECT * FROM incidents WHERE person_id = ? AND closed_at IS NULL ORDER BY id",
         (person_id,),
     )
-    return [_incident(row) for row in rows]
+    return [_incident(tx, row) for row in rows]
 
 
 async def has_open(tx: Transaction, person_id: int, reasons: Iterable[AlertReason]) -> bool:

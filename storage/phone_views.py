@@ -11,7 +11,9 @@ from storage.database import Transaction
 from storage.timestamps import to_db
 from storage.watches import WATCH_COLUMNS, values_of, watch_from
 
-_VIEW_COLUMNS = "pin_hash, duress_hash, hidden_contacts, has_instructions, discreet, hidden_teams"
+_VIEW_COLUMNS = (
+    "pin_hash, duress_hash, hidden_contacts, has_instructions, discreet, hidden_teams, asks_off"
+)
 
 
 def _ids(value: str) -> frozenset[int]:
@@ -33,6 +35,7 @@ def _view(row: sqlite3.Row) -> PhoneView:
         hidden_teams=_ids(str(row["hidden_teams"])),
         has_instructions=bool(row["has_instructions"]),
         discreet=None if discreet is None else bool(discreet),
+        asks_off=None if row["asks_off"] is None else bool(row["asks_off"]),
         version=int(row["version"]),
     )
 
@@ -46,6 +49,7 @@ def _values(view: PhoneView) -> tuple[object, ...]:
         int(view.has_instructions),
         None if view.discreet is None else int(view.discreet),
         _ids_value(view.hidden_teams),
+        None if view.asks_off is None else int(view.asks_off),
     )
 
 

@@ -26,11 +26,12 @@ async def set_moment(tx: Transaction, key: str, moment: datetime) -> None:
 
 
 async def next_wake(tx: Transaction) -> datetime | None:
-    """Return the earliest moment anything is due: a watch, an incident or a phone's view."""
+    """Return the earliest moment anything is due: a watch, an incident, a phone's view, an ask."""
     row = await tx.fetch_one(
         "SELECT min(at) FROM ("
         "SELECT min(wake_at) AS at FROM watches WHERE wake_at IS NOT NULL "
         "UNION ALL SELECT min(wake_at) FROM incidents WHERE wake_at IS NOT NULL "
-        "UNION ALL SELECT min(wake_at) FROM phone_views WHERE wake_at IS NOT NULL)"
+        "UNION ALL SELECT min(wake_at) FROM phone_views WHERE wake_at IS NOT NULL "
+        "UNION ALL SELECT min(wake_at) FROM asks WHERE wake_at IS NOT NULL)"
     )
     return None if row is None or row[0] is None else from_db(row[0])

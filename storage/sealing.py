@@ -27,6 +27,14 @@ def trail_body(person_id: int, telegram_message_id: int, recorded_at: str) -> st
     return f"trail_points.body:{person_id}:{telegram_message_id}:{recorded_at}"
 
 
+def timer_note(person_id: int, started_at: str) -> str:
+    return f"timer_notes.body:{person_id}:{started_at}"
+
+
+def incident_detail(incident_id: int, person_id: int) -> str:
+    return f"incidents.detail:{incident_id}:{person_id}"
+
+
 def instructions_body(person_id: int) -> str:
     return f"instructions.body:{person_id}"
 
@@ -107,6 +115,18 @@ SEALED_COLUMNS = (
         lambda r: trail_body(
             int(r["person_id"]), int(r["telegram_message_id"]), str(r["recorded_at"])
         ),
+    ),
+    SealedColumn(
+        "timer_notes",
+        "body",
+        "person_id",
+        lambda r: timer_note(int(r["person_id"]), str(r["started_at"])),
+    ),
+    SealedColumn(
+        "incidents",
+        "detail",
+        "id",
+        lambda r: incident_detail(int(r["id"]), int(r["person_id"])),
     ),
     SealedColumn(
         "instructions", "body", "person_id", lambda r: instructions_body(int(r["person_id"]))

@@ -17,7 +17,8 @@ from storage.timestamps import from_db, to_db
 # Shared with storage.phone_views, whose rows hold a watch too.
 WATCH_COLUMNS = (
     "zone, grace_seconds, reminders, plan_every_seconds, plan_times, state, deadline_at, "
-    "reminders_done, last_checkin_at, paused_until, wake_at"
+    "reminders_done, last_checkin_at, paused_until, wake_at, "
+    "timer_started_at, timer_ends_at, timer_reminder_seconds"
 )
 
 
@@ -69,6 +70,9 @@ def values_of(watch: Watch) -> tuple[object, ...]:
         _optional_db(watch.last_checkin_at),
         _optional_db(watch.paused_until),
         _optional_db(watch.wake_at),
+        _optional_db(watch.timer_started_at),
+        _optional_db(watch.timer_ends_at),
+        None if watch.timer_reminder is None else int(watch.timer_reminder.total_seconds()),
     )
 
 
@@ -84,6 +88,11 @@ def watch_from(row: sqlite3.Row) -> Watch:
         reminders_done=int(row["reminders_done"]),
         last_checkin_at=_optional_time(row["last_checkin_at"]),
         paused_until=_optional_time(row["paused_until"]),
+        timer_started_at=_optional_time(row["timer_started_at"]),
+        timer_ends_at=_optional_time(row["timer_ends_at"]),
+        timer_reminder=None
+        if row["timer_reminder_seconds"] is None
+        else timedelta(seconds=int(row["timer_reminder_seconds"])),
         version=int(row["version"]),
     )
 
@@ -98,7 +107,7 @@ async def create(tx: Transaction, watch: Watch) -> Watch:
     """Insert a new watch at version 0 and return it."""
     await tx.execute(
         f"INSERT INTO watches (person_id, {WATCH_COLUMNS}, version) "  # noqa: S608 -- fixed column list
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)",
+        f"VALUES (?, {', '.join('?' for _ in WATCH_COLUMNS.split(','))}, 0)",
         (watch.person_id, *values_of(watch)),
     )
     return replace(watch, version=0)

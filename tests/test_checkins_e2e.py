@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from bot.i18n import Translations
-from bot.texts.keyboards import CHECKIN_LABEL, LOCATION_LABEL, SOS_LABEL
+from bot.texts.keyboards import CHECKIN_LABEL, LOCATION_LABEL, SOS_LABEL, TIMER_LABEL
 from storage.database import Database
 from tests.conditions import eventually
 from tests.conftest import RunningBot, context_bodies, kept, make_settings, query, run_bot
@@ -70,7 +70,7 @@ async def test_an_activist_sets_a_plan_checks_in_is_reminded_and_misses_the_dead
     assert keyboard is not None
     assert [[b["text"] for b in row] for row in keyboard["keyboard"]] == [
         [tr(CHECKIN_LABEL), tr(SOS_LABEL)],
-        [tr(LOCATION_LABEL)],
+        [tr(LOCATION_LABEL), tr(TIMER_LABEL)],
     ]
     assert keyboard["keyboard"][1][0]["request_location"] is True
     assert keyboard["is_persistent"] is True
@@ -296,11 +296,11 @@ async def test_the_command_menus_are_published_per_scope_and_language(bot: Runni
         assert names[:3] == ["ok", "sos", "status"]
         assert "duress" not in names
         assert commands[0]["description"] == TRANSLATIONS[language]("Check in: I am safe")
-        # A group can only stop being someone's contact.
+        # A group can only ask after someone it watches, or stop being their contact.
         group = bot.fake.commands(GROUPS, language_code=language)
-        assert [command["command"] for command in group] == ["leave"]
+        assert [command["command"] for command in group] == ["ask", "leave"]
     assert bot.fake.commands(PRIVATE)[0]["description"] == "Check in: I am safe"
-    assert [command["command"] for command in bot.fake.commands(GROUPS)] == ["leave"]
+    assert [command["command"] for command in bot.fake.commands(GROUPS)] == ["ask", "leave"]
 
 
 @pytest.mark.parametrize("choose", ["/lang tk", "button"])

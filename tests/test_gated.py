@@ -12,6 +12,7 @@ from bot.core.gated import (
     DURESS_POLICY,
     CheckIn,
     ClearInstructions,
+    ExtendTimer,
     Forget,
     GatedAction,
     Invite,
@@ -20,6 +21,7 @@ from bot.core.gated import (
     PinOff,
     RemoveContact,
     Resume,
+    SetAsks,
     SetDaily,
     SetDuress,
     SetGrace,
@@ -28,6 +30,7 @@ from bot.core.gated import (
     SetPin,
     SetReminder,
     SetZone,
+    StartTimer,
     Wipe,
     decode,
     encode,
@@ -65,6 +68,13 @@ ONE_OF_EACH: list[GatedAction] = [
     SetDuress(),
     Wipe(),
     Forget(),
+    StartTimer(seconds=7200, note="Summoned to the migration office, Lenina 5"),
+    StartTimer(seconds=900),
+    StartTimer(until=time(15, 30), note="Meeting the lawyer"),
+    StartTimer(until=time(0, 5)),
+    ExtendTimer(1800),
+    SetAsks(on=False),
+    SetAsks(on=True),
 ]
 
 
@@ -86,6 +96,8 @@ def test_the_stored_form_never_holds_the_instructions_text_and_fits_the_format(
     assert len(stored) <= 16 + 1 + 64
     assert "Begench" not in stored
     assert ("Begench" in (text_of(action) or "")) is isinstance(action, SetInstructions)
+    assert "Lenina" not in stored
+    assert "lawyer" not in stored
 
 
 def test_instructions_without_their_text_do_not_decode() -> None:
@@ -118,6 +130,16 @@ HOSTILE = [
     "pause: 10",
     "pause:10 ",
     "pause:\uff11\uff10",  # fullwidth digits
+    "timer",
+    "timer:0",
+    "timer:-5",
+    "timer:@25:00",
+    "timer:@9:30",
+    "timer:@09:30,10:00",
+    "timer_more:",
+    "timer_more:0",
+    "asks:maybe",
+    "asks",
     "every:0",
     "every:-43200",
     "every:12h",

@@ -15,7 +15,7 @@ import pytest
 
 from bot.callbacks import Action, encode
 from bot.i18n import Translations
-from bot.texts.keyboards import CHECKIN_LABEL, LOCATION_LABEL, SOS_LABEL
+from bot.texts.keyboards import CHECKIN_LABEL, LOCATION_LABEL, SOS_LABEL, TIMER_LABEL
 from bot.texts.setup import SHARE_LOCATION_LABEL, SKIP_LABEL, SKIP_ZONE_LABEL, done_text, zone_step
 from tests.conditions import eventually
 from tests.conftest import RunningBot, context_bodies, kept, make_settings, query, run_bot
@@ -130,7 +130,7 @@ async def test_a_new_person_sets_up_in_turkmen_with_buttons_only(bot: RunningBot
     done = await user.next_message(timeout=10)
     assert done["text"] == done_text(tr)
     labels = [[b["text"] for b in row] for row in (user.reply_keyboard or {})["keyboard"]]
-    assert labels == [[tr(CHECKIN_LABEL), tr(SOS_LABEL)], [tr(LOCATION_LABEL)]]
+    assert labels == [[tr(CHECKIN_LABEL), tr(SOS_LABEL)], [tr(LOCATION_LABEL), tr(TIMER_LABEL)]]
 
     row = await watch_of(bot, user)
     assert row["language"] == "tk"
@@ -406,8 +406,8 @@ async def test_a_contact_sees_a_contacts_menu_until_they_set_up_a_plan(bot: Runn
     chat = {"type": "chat", "chat_id": dilbar.id}
     await bot.fake.wait_for_call("setMyCommands", since=since, timeout=10)
     menu = bot.fake.commands(chat)
-    assert [c["command"] for c in menu] == ["leave", "start", "lang", "help"]
-    assert menu[0]["description"] == TRANSLATIONS["ru"]("Stop being someone's contact")
+    assert [c["command"] for c in menu] == ["ask", "leave", "start", "lang", "help"]
+    assert menu[0]["description"] == TRANSLATIONS["ru"]("Ask someone I watch over: are you OK?")
     # Watching over herself too: the whole menu.
     await dilbar.send("/every 12h")
     await dilbar.next_message(timeout=10)

@@ -128,6 +128,28 @@ class LeaveTeam:
     team_id: int
 
 
+@dataclass(frozen=True)
+class StartTimer:
+    """A timed check-in: ``seconds`` from when it is unlocked, or until ``until`` (local)."""
+
+    seconds: int | None = None
+    until: time | None = None
+    # What the activist is doing; like instructions, it waits sealed beside the prompt.
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class ExtendTimer:
+    seconds: int
+
+
+@dataclass(frozen=True)
+class SetAsks:
+    """Whether contacts may ask "are you OK?"."""
+
+    on: bool
+
+
 GatedAction = (
     CheckIn
     | Pause
@@ -147,6 +169,9 @@ GatedAction = (
     | Wipe
     | Forget
     | LeaveTeam
+    | StartTimer
+    | ExtendTimer
+    | SetAsks
 )
 
 
@@ -180,6 +205,9 @@ DURESS_POLICY: Mapping[type[GatedAction], UnderDuress] = {
     Wipe: UnderDuress.PRETEND,
     Forget: UnderDuress.PRETEND,
     LeaveTeam: UnderDuress.PRETEND,
+    StartTimer: UnderDuress.PRETEND,
+    ExtendTimer: UnderDuress.PRETEND,
+    SetAsks: UnderDuress.PRETEND,
 }
 
 _NAMES: Mapping[type[GatedAction], str] = {
@@ -201,6 +229,9 @@ _NAMES: Mapping[type[GatedAction], str] = {
     Wipe: "wipe",
     Forget: "forget",
     LeaveTeam: "leave_team",
+    StartTimer: "timer",
+    ExtendTimer: "timer_more",
+    SetAsks: "asks",
 }
 _BARE: Mapping[str, GatedAction] = {
     "ok": CheckIn(),
@@ -240,11 +271,21 @@ def encode(action: GatedAction) -> str:
         return f"{name}:{action.team_id}"
     if isinstance(action, Wipe) and action.instructions:
         return f"{name}:all"
+    if isinstance(action, StartTimer):
+        if action.until is not None:
+            return f"{name}:@{action.until.hour:02d}:{action.until.minute:02d}"
+        return f"{name}:{action.seconds}"
+    if isinstance(action, ExtendTimer):
+        return f"{name}:{action.seconds}"
+    if isinstance(action, SetAsks):
+        return f"{name}:{'on' if action.on else 'off'}"
     return name
 
 
 def text_of(action: GatedAction) -> str | None:
     """Return the text an action carries, to be kept sealed while the PIN is awaited."""
+    if isinstance(action, StartTimer):
+        return action.note or None
     return action.text if isinstance(action, SetInstructions) else None
 
 
@@ -260,7 +301,17 @@ def decode(stored: str, text: str | None = None) -> GatedAction | None:
         if name == "instructions":
             return None if text is None else SetInstructions(text)
         return _BARE.get(name)
+    if name == "timer":
+        return _timer(argument, text or "")
     return _with_argument(name, argument)
+
+
+def _timer(argument: str, note: str) -> StartTimer | None:
+    if argument.startswith("@") and _TIMES.fullmatch(argument[1:]) and len(argument) == 6:
+        return StartTimer(until=time.fromisoformat(argument[1:]), note=note)
+    if _SECONDS.fullmatch(argument):
+        return StartTimer(seconds=int(argument), note=note)
+    return None
 
 
 def _with_argument(name: str, argument: str) -> GatedAction | None:
@@ -285,6 +336,10 @@ def _with_argument(name: str, argument: str) -> GatedAction | None:
         return LeaveTeam(seconds)
     if name == "wipe" and argument == "all":
         return Wipe(instructions=True)
+    if name == "timer_more" and seconds is not None:
+        return ExtendTimer(seconds)
+    if name == "asks" and argument in ("on", "off"):
+        return SetAsks(argument == "on")
     return None
 
 

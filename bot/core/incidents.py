@@ -39,6 +39,13 @@ class Incident:
     version: int = 0
     # For a PIN-failure alert: how many wrong PINs in a row it is about.
     wrong_pins: int | None = None
+    # A missed timer: when it started (``due_at`` is its end); an unanswered
+    # ask: when it was asked (``due_at`` is when the answer was due).
+    started_at: datetime | None = None
+    # What the timer said the activist was doing ("": there was a note, unreadable).
+    note: str | None = None
+    # Who asked "are you OK?".
+    asker: str | None = None
 
     @property
     def is_active(self) -> bool:
@@ -66,8 +73,9 @@ URGENT_REASONS = frozenset({AlertReason.SOS, AlertReason.DURESS, AlertReason.PIN
 
 
 def opened(incident: Incident) -> Incident:
-    """Return a just-opened incident: an SOS or a sign of coercion reaches every tier at once."""
-    if incident.reason in URGENT_REASONS:
+    """Return a just-opened incident: an SOS, a sign of coercion or an unanswered ask
+    reaches every tier at once."""
+    if incident.reason in URGENT_REASONS or incident.reason is AlertReason.ASK:
         return replace(incident, escalated_at=incident.opened_at)
     return incident
 

@@ -22,6 +22,8 @@ class OutboxKind(StrEnum):
     INVITE_CONTESTED = "invite_contested"
     # To a coordinator: a member joined or left, a coordinator was added. State only.
     TEAM_NOTICE = "team_notice"
+    # A contact asks "are you OK?"; the payload names them and the answer's deadline.
+    ASK_PROMPT = "ask_prompt"
     # To contacts.
     ALERT = "alert"
     ALERT_LOCATION = "alert_location"
@@ -37,6 +39,8 @@ class OutboxKind(StrEnum):
     UNREACHABLE_RELAYED = "unreachable_relayed"
     # A group the activist is in was left out of a silent alert.
     GROUP_SKIPPED = "group_skipped"
+    # The activist answered the contact's "are you OK?" (a check-in).
+    ASK_ANSWERED = "ask_answered"
 
 
 # Kinds addressed to the activist themselves; the rest go to a contact's chat.
@@ -52,6 +56,7 @@ TO_ACTIVIST = frozenset(
         OutboxKind.DRILL_CONFIRMED,
         OutboxKind.INVITE_CONTESTED,
         OutboxKind.TEAM_NOTICE,
+        OutboxKind.ASK_PROMPT,
     }
 )
 

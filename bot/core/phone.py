@@ -33,6 +33,9 @@ class PhoneView:
     has_instructions: bool = False
     # Discreet mode as the phone was shown it; ``None``: as it really is.
     discreet: bool | None = None
+    # Whether contacts may not ask "are you OK?", as the phone was shown it;
+    # ``None``: as it really is.
+    asks_off: bool | None = None
     version: int = 0
 
 

@@ -41,6 +41,10 @@ class AlertReason(StrEnum):
     DURESS = "duress"
     # Too many wrong PINs in a row on the activist's phone.
     PIN_FAILURES = "pin_failures"
+    # A timed check-in (/timer) ended and its grace passed without "I'm back".
+    TIMER = "timer"
+    # A contact asked "are you OK?" and no answer came in time.
+    ASK = "ask"
 
 
 class Refusal(StrEnum):
@@ -51,6 +55,12 @@ class Refusal(StrEnum):
     NOT_PAUSED = "not_paused"
     # A check-in is due now: this change would postpone the alert.
     CHECK_IN_FIRST = "check_in_first"
+    # A timer runs: it must end (a check-in) before a pause.
+    TIMER_RUNNING = "timer_running"
+    # No timer runs, so there is none to extend.
+    NO_TIMER = "no_timer"
+    # Paused: a timer needs the watch running.
+    PAUSED = "paused"
 
 
 # Effects: what must happen in the world because of a transition.
@@ -58,9 +68,13 @@ class Refusal(StrEnum):
 
 @dataclass(frozen=True)
 class Remind:
-    """Remind the activist that a check-in is due at ``deadline_at``."""
+    """Remind the activist that a check-in is due at ``deadline_at``.
+
+    ``timer``: the deadline is the end of a timed check-in, not the plan's.
+    """
 
     deadline_at: datetime
+    timer: bool = False
 
 
 @dataclass(frozen=True)
@@ -69,15 +83,20 @@ class Prompt:
 
     deadline_at: datetime
     grace_ends_at: datetime
+    timer: bool = False
 
 
 @dataclass(frozen=True)
 class RaiseAlert:
-    """Alert the contacts. ``due_at`` is the logical moment: the missed deadline or the SOS."""
+    """Alert the contacts. ``due_at`` is the logical moment: the missed deadline or the SOS.
+
+    ``started_at``: for a missed timer, when the timer was started.
+    """
 
     reason: AlertReason
     due_at: datetime
     last_checkin_at: datetime | None
+    started_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -114,12 +133,34 @@ class Watch:
     reminders_done: int = 0
     last_checkin_at: datetime | None = None
     paused_until: datetime | None = None
+    # A timed check-in (/timer): when it started and ends, and the reminder
+    # before its end. While it runs the deadline is the sooner of its end and
+    # the plan's next deadline; any check-in ends it.
+    timer_started_at: datetime | None = None
+    timer_ends_at: datetime | None = None
+    timer_reminder: timedelta | None = None
     # Bumped by the repository on every save; the compare-and-set reads it.
     version: int = 0
 
     def __post_init__(self) -> None:
         if list(self.reminders) != sorted(set(self.reminders), reverse=True):
             raise ValueError("reminder offsets must be distinct and largest first")
+
+    @property
+    def has_timer(self) -> bool:
+        return self.timer_ends_at is not None
+
+    @property
+    def timer_governs(self) -> bool:
+        """Return whether the current deadline is the end of the timer (not the plan's)."""
+        return self.timer_ends_at is not None and self.deadline_at == self.timer_ends_at
+
+    @property
+    def offsets(self) -> tuple[timedelta, ...]:
+        """Return the reminder offsets of the current deadline: the timer's or the plan's."""
+        if self.timer_governs:
+            return () if self.timer_reminder is None else (self.timer_reminder,)
+        return self.reminders
 
     @property
     def wake_at(self) -> datetime | None:
@@ -129,8 +170,9 @@ class Watch:
         if self.deadline_at is None:
             return None
         if self.state is WatchState.OK:
-            if self.reminders_done < len(self.reminders):
-                return self.deadline_at - self.reminders[self.reminders_done]
+            offsets = self.offsets
+            if self.reminders_done < len(offsets):
+                return self.deadline_at - offsets[self.reminders_done]
             return self.deadline_at
         if self.state is WatchState.DUE:
             return self.deadline_at + self.grace
@@ -169,16 +211,23 @@ def _step(watch: Watch, now: datetime) -> tuple[Watch, list[Effect]]:
         resumed = _armed(watch, _plan_of(watch), ended_at, checkin=False)
         return resumed, [PauseEnded(ended_at, _required(resumed.deadline_at, "deadline_at"))]
     deadline_at = _required(watch.deadline_at, "deadline_at")
-    if watch.state is WatchState.OK and watch.reminders_done < len(watch.reminders):
-        done = _reminders_passed(watch.reminders, deadline_at, now)
+    timer = watch.timer_governs
+    offsets = watch.offsets
+    if watch.state is WatchState.OK and watch.reminders_done < len(offsets):
+        done = _reminders_passed(offsets, deadline_at, now)
         fresh = now < deadline_at
-        return replace(watch, reminders_done=done), [Remind(deadline_at)] if fresh else []
+        return replace(watch, reminders_done=done), [Remind(deadline_at, timer)] if fresh else []
     if watch.state is WatchState.OK:
         grace_ends_at = deadline_at + watch.grace
-        prompt: list[Effect] = [Prompt(deadline_at, grace_ends_at)]
+        prompt: list[Effect] = [Prompt(deadline_at, grace_ends_at, timer)]
         return replace(watch, state=WatchState.DUE), prompt if now < grace_ends_at else []
     # DUE and grace is over: the promise is broken.
-    alert = RaiseAlert(AlertReason.MISSED, deadline_at, watch.last_checkin_at)
+    if timer:
+        alert = RaiseAlert(
+            AlertReason.TIMER, deadline_at, watch.last_checkin_at, watch.timer_started_at
+        )
+    else:
+        alert = RaiseAlert(AlertReason.MISSED, deadline_at, watch.last_checkin_at)
     return replace(watch, state=WatchState.OVERDUE), [alert]
 
 
@@ -205,24 +254,33 @@ def _reminders_passed(
     return sum(1 for offset in reminders if deadline_at - offset <= moment)
 
 
+def _with_deadline(watch: Watch, deadline_at: datetime, now: datetime) -> Watch:
+    """Return the watch waiting for ``deadline_at``; reminders already past count as handled.
+
+    A reminder whose moment is past (a deadline closer than its offset) would
+    fire at once, so it counts as handled.
+    """
+    moved = replace(watch, deadline_at=deadline_at)
+    return replace(moved, reminders_done=_reminders_passed(moved.offsets, deadline_at, now))
+
+
+def _without_timer(watch: Watch) -> Watch:
+    return replace(watch, timer_started_at=None, timer_ends_at=None, timer_reminder=None)
+
+
 def _armed(
     watch: Watch, plan: Plan, start: datetime, *, checkin: bool, window: timedelta = timedelta(0)
 ) -> Watch:
-    """Return the watch in OK with its next deadline counted from ``start``.
-
-    A reminder whose moment is already past (a plan shorter than the reminder
-    offset) would fire at once, so it counts as handled.
-    """
+    """Return the watch in OK with its next deadline counted from ``start``, and no timer."""
     deadline_at = deadline_after_checkin(plan, watch.zone, start, window)
-    return replace(
-        watch,
+    armed = replace(
+        _without_timer(watch),
         plan=plan,
         state=WatchState.OK,
-        deadline_at=deadline_at,
         paused_until=None,
         last_checkin_at=start if checkin else watch.last_checkin_at,
-        reminders_done=_reminders_passed(watch.reminders, deadline_at, start),
     )
+    return _with_deadline(armed, deadline_at, start)
 
 
 def check_in(watch: Watch, now: datetime, window: timedelta) -> Transition:
@@ -234,9 +292,68 @@ def check_in(watch: Watch, now: datetime, window: timedelta) -> Transition:
     if watch.state is WatchState.PAUSED:
         return Transition(replace(watch, last_checkin_at=now), effects)
     if watch.plan is None:
-        cleared = replace(watch, state=WatchState.UNARMED, deadline_at=None, last_checkin_at=now)
+        cleared = replace(
+            _without_timer(watch),
+            state=WatchState.UNARMED,
+            deadline_at=None,
+            last_checkin_at=now,
+            reminders_done=0,
+        )
         return Transition(cleared, effects)
     return Transition(_armed(watch, watch.plan, now, checkin=True, window=window), effects)
+
+
+def start_timer(
+    watch: Watch, now: datetime, ends_at: datetime, reminder: timedelta | None, window: timedelta
+) -> Transition | Refusal:
+    """Start a timed check-in ending at ``ends_at``, replacing any running one.
+
+    Starting is a sign of life like a check-in (it is PIN-gated like one): the
+    plan counts from now, and the deadline is the sooner of the plan's and
+    the timer's end. Refused while paused, and while an alert is open (the
+    activist must check in first, which tells the contacts they are safe).
+    """
+    if watch.state is WatchState.PAUSED:
+        return Refusal.PAUSED
+    if watch.has_open_alert:
+        return Refusal.OPEN_ALERT
+    checked = check_in(watch, now, window)
+    return Transition(_timed(checked.watch, now, now, ends_at, reminder), checked.effects)
+
+
+def extend_timer(
+    watch: Watch, now: datetime, by: timedelta, window: timedelta
+) -> Transition | Refusal:
+    """Move the running timer's end ``by`` later (from now, if it already ended).
+
+    Asking for more time is a sign of life: it counts as a check-in, so a
+    pending deadline is met and an open alert ends.
+    """
+    ends_at, started_at = watch.timer_ends_at, watch.timer_started_at
+    if ends_at is None or started_at is None:
+        return Refusal.NO_TIMER
+    checked = check_in(watch, now, window)
+    extended = _timed(checked.watch, now, started_at, max(ends_at, now) + by, watch.timer_reminder)
+    return Transition(extended, checked.effects)
+
+
+def _timed(
+    watch: Watch,
+    now: datetime,
+    started_at: datetime,
+    ends_at: datetime,
+    reminder: timedelta | None,
+) -> Watch:
+    """Return ``watch`` (just checked in) with a timer from ``started_at`` to ``ends_at``."""
+    deadline_at = ends_at if watch.deadline_at is None else min(watch.deadline_at, ends_at)
+    timed = replace(
+        watch,
+        state=WatchState.OK,
+        timer_started_at=started_at,
+        timer_ends_at=ends_at,
+        timer_reminder=reminder,
+    )
+    return _with_deadline(timed, deadline_at, now)
 
 
 def set_plan(watch: Watch, plan: Plan, now: datetime, window: timedelta) -> Transition:
@@ -254,8 +371,7 @@ def set_plan(watch: Watch, plan: Plan, now: datetime, window: timedelta) -> Tran
     sooner = deadline_after_checkin(plan, watch.zone, now, window)
     if sooner >= watch.deadline_at:
         return Transition(replace(watch, plan=plan))
-    done = _reminders_passed(watch.reminders, sooner, now)
-    return Transition(replace(watch, plan=plan, deadline_at=sooner, reminders_done=done))
+    return Transition(_with_deadline(replace(watch, plan=plan), sooner, now))
 
 
 def set_zone(watch: Watch, zone: str, now: datetime, window: timedelta) -> Transition:
@@ -280,6 +396,9 @@ def set_grace(watch: Watch, grace: timedelta) -> Transition | Refusal:
 def set_reminders(watch: Watch, reminders: tuple[timedelta, ...], now: datetime) -> Transition:
     """Change the reminder offsets; reminders already past count as handled."""
     ordered = tuple(sorted(set(reminders), reverse=True))
+    if watch.timer_governs:
+        # The timer's own reminder stands; the new ones apply to the plan's deadlines.
+        return Transition(replace(watch, reminders=ordered))
     if watch.state is not WatchState.OK or watch.deadline_at is None:
         return Transition(replace(watch, reminders=ordered, reminders_done=0))
     done = _reminders_passed(ordered, watch.deadline_at, now)
@@ -292,6 +411,8 @@ def pause(watch: Watch, until: datetime) -> Transition | Refusal:
         return Refusal.NO_PLAN
     if watch.has_open_alert:
         return Refusal.OPEN_ALERT
+    if watch.has_timer:
+        return Refusal.TIMER_RUNNING
     return Transition(replace(watch, state=WatchState.PAUSED, paused_until=until, deadline_at=None))
 
 

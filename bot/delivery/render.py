@@ -26,6 +26,7 @@ from bot.texts.alerts import (
     render_acknowledged,
     render_alert,
     render_all_clear,
+    render_ask_answered,
     render_drill,
     render_group_skipped,
     render_media_caption,
@@ -34,6 +35,7 @@ from bot.texts.alerts import (
     render_unreachable_relayed,
 )
 from bot.texts.keyboards import checkin_keyboard
+from bot.texts.timers import timer_buttons
 from storage import contacts as contact_repository
 from storage import context as context_repository
 from storage import incidents as incident_repository
@@ -43,7 +45,9 @@ from storage import phone_views, trail
 from storage import watches as watch_repository
 from storage.database import Database, Transaction
 
-_CHECKIN_KEYBOARD_KINDS = frozenset({OutboxKind.REMIND, OutboxKind.PROMPT, OutboxKind.PAUSE_ENDED})
+_CHECKIN_KEYBOARD_KINDS = frozenset(
+    {OutboxKind.REMIND, OutboxKind.PROMPT, OutboxKind.PAUSE_ENDED, OutboxKind.ASK_PROMPT}
+)
 
 
 @dataclass(frozen=True)
@@ -112,7 +116,11 @@ class Renderer:
             view = await phone_views.load(tx, message.person_id)
             zone = view.watch.zone if view is not None else zone
             tr = self._translations[person.language]
-            markup = checkin_keyboard(tr) if message.kind in _CHECKIN_KEYBOARD_KINDS else None
+            markup: InlineKeyboardMarkup | ReplyKeyboardMarkup | None = None
+            if message.payload.get("timer") == "1":
+                markup = timer_buttons(tr, person.id)
+            elif message.kind in _CHECKIN_KEYBOARD_KINDS:
+                markup = checkin_keyboard(tr)
             return Outgoing(text=render_notice(message, tr, zone, now), markup=markup)
         return await self._render_for_contact(tx, message, person.display_name, zone, now)
 
@@ -133,6 +141,9 @@ class Renderer:
         if message.kind is OutboxKind.GROUP_SKIPPED:
             group = message.payload.get("group") or "?"
             return Outgoing(text=render_group_skipped(tr, name, group), protect=True)
+        if message.kind is OutboxKind.ASK_ANSWERED:
+            at = datetime.fromisoformat(message.payload.get("at") or "")
+            return Outgoing(text=render_ask_answered(tr, name, at, zone), protect=True)
         if message.kind is OutboxKind.DRILL:
             if message.drill_id is None:
                 raise ValueError("a drill row without its drill")
@@ -181,7 +192,16 @@ class Renderer:
             return Outgoing(text=render_acknowledged(tr, name, taker_name), protect=True)
         if message.kind is OutboxKind.ALL_CLEAR:
             checked_in_at = datetime.fromisoformat(message.payload["checked_in_at"] or "")
-            return Outgoing(text=render_all_clear(tr, name, incident, checked_in_at), protect=True)
+            # Later worries need no command: the button asks again.
+            ask = InlineKeyboardButton(
+                tr("❓ Ask {name}: are you OK?", name=name),
+                callback_data=encode(Action.ASK, message.person_id),
+            )
+            return Outgoing(
+                text=render_all_clear(tr, name, incident, checked_in_at),
+                markup=InlineKeyboardMarkup([[ask]]),
+                protect=True,
+            )
         if message.kind is OutboxKind.ALERT_EDIT:
             return await self._render_edit(tx, message, incident, name, zone, tr, now)
         return await self._render_alert(tx, message, incident, name, zone, tr, now)

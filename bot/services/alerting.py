@@ -56,7 +56,7 @@ def policy_of(settings: AlertSettings) -> AlertPolicy:
 def priority_of(reason: AlertReason, *, first_text: bool = True) -> int:
     """Return how urgent a row about an incident is: SOS and coercion first, then
     every contact's first alert text before anything else about an alert."""
-    if reason is AlertReason.MISSED:
+    if reason in (AlertReason.MISSED, AlertReason.TIMER, AlertReason.ASK):
         return PRIORITY_ALERT if first_text else PRIORITY_ALERT_MORE
     return PRIORITY_SOS if first_text else PRIORITY_SOS_MORE
 
@@ -192,6 +192,9 @@ async def open_alert(
     policy: AlertPolicy,
     *,
     wrong_pins: int | None = None,
+    started_at: datetime | None = None,
+    note: str | None = None,
+    asker: str | None = None,
     known: ReadAhead | None = None,
 ) -> Incident:
     """Open an incident and alert tier 1 (every tier for an SOS).
@@ -200,7 +203,16 @@ async def open_alert(
     """
     unsaved = opened(
         Incident(
-            0, person.id, reason, due_at, now, offline_since=offline_since, wrong_pins=wrong_pins
+            0,
+            person.id,
+            reason,
+            due_at,
+            now,
+            offline_since=offline_since,
+            wrong_pins=wrong_pins,
+            started_at=started_at,
+            note=note,
+            asker=asker,
         )
     )
     incident_id = await incident_repository.open_incident(tx, unsaved, wake_at(unsaved, policy))
@@ -214,6 +226,9 @@ async def open_alert(
             now,
             offline_since=offline_since,
             wrong_pins=wrong_pins,
+            started_at=started_at,
+            note=note,
+            asker=asker,
         )
     )
     # A group the activist is in gets no duress or PIN-failure alert: the

@@ -7,7 +7,7 @@ messages its effects call for.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta
 from enum import StrEnum
@@ -20,15 +20,16 @@ from bot.core.gated import Unlock
 from bot.core.incidents import AlertPolicy
 from bot.core.people import Person
 from bot.core.phone import PhoneView
-from bot.core.plans import DailyPlan, IntervalPlan, Plan, plan_text
+from bot.core.plans import DailyPlan, IntervalPlan, Plan, next_slot, plan_text
 from bot.core.teams import AuditEvent, TeamDefaults
 from bot.core.watches import Effect, Refusal, Transition, Watch
-from bot.services import duress, oversight
+from bot.services import asks, duress, oversight
 from bot.services.effects import record_effects
 from bot.settings import CheckinSettings
 from storage import contacts as contact_repository
 from storage import context as context_repository
 from storage import incidents as incident_repository
+from storage import timers
 from storage import watches as watch_repository
 from storage.database import Database, Transaction
 
@@ -58,6 +59,8 @@ class Problem(StrEnum):
     PAUSE_TOO_LONG = "pause_too_long"
     GRACE_TOO_LONG = "grace_too_long"
     REMINDER_TOO_LONG = "reminder_too_long"
+    TIMER_TOO_SHORT = "timer_too_short"
+    TIMER_TOO_LONG = "timer_too_long"
 
 
 @dataclass(frozen=True)
@@ -67,6 +70,8 @@ class Outcome:
     watch: Watch
     effects: tuple[machine.Effect, ...]
     at: datetime
+    # A check-in that ended a running timer (the reply says so).
+    timer_ended: bool = False
 
 
 @dataclass(frozen=True)
@@ -84,6 +89,15 @@ Result = Outcome | Refusal | Problem
 Change = Callable[[Watch, datetime], Transition | Refusal]
 # What the trail of the person's teams records of a change: the event and its detail.
 Audit = tuple[AuditEvent, dict[str, str]]
+# Done in the same transaction after a change to the real watch was saved, at
+# the change's moment; returns how many messages it queued.
+AfterReal = Callable[[Transaction, Watch, datetime], Awaitable[int]]
+# The extensions a timer's buttons offer; nothing else is taken from a button.
+TIMER_EXTENSIONS = (timedelta(minutes=30), timedelta(hours=1))
+# The alerts the watch itself raises (and a check-in on it ends).
+_WATCH_REASONS = frozenset(
+    {machine.AlertReason.MISSED, machine.AlertReason.TIMER, machine.AlertReason.SOS}
+)
 
 
 class CheckinService:
@@ -174,6 +188,19 @@ class CheckinService:
             return Problem.REMINDER_TOO_LONG if (action.seconds or 0) > longest else None
         if isinstance(action, gated.Pause) and action.seconds > limits.max_pause.total_seconds():
             return Problem.PAUSE_TOO_LONG
+        if isinstance(action, gated.StartTimer) and action.seconds is not None:
+            return self.timer_problem(timedelta(seconds=action.seconds))
+        if isinstance(action, gated.ExtendTimer):
+            allowed = {int(extension.total_seconds()) for extension in TIMER_EXTENSIONS}
+            return None if action.seconds in allowed else Problem.TIMER_TOO_LONG
+        return None
+
+    def timer_problem(self, length: timedelta) -> Problem | None:
+        """Return why a timer this long cannot be set: the plan's bounds apply."""
+        if length < self._settings.min_interval:
+            return Problem.TIMER_TOO_SHORT
+        if length > self._settings.max_interval:
+            return Problem.TIMER_TOO_LONG
         return None
 
     async def check_in(self, person: Person, unlock: Unlock = Unlock.REAL) -> Result:
@@ -199,9 +226,14 @@ class CheckinService:
             shown = await self._show(
                 tx, person, view, lambda w, at: machine.check_in(w, at, window), now
             )
+            if isinstance(shown, Outcome):
+                shown = replace(shown, timer_ended=view.watch.has_timer)
             return shown, True
         watch = await self._real_watch(tx, person)
         result = machine.check_in(watch, now, window)
+        if watch.has_timer:
+            # "I'm back": what the timer said is no longer needed.
+            await timers.forget(tx, person.id)
         # Compare-and-set against the version read in this transaction: the
         # sweeper's own transaction cannot interleave, but a lost race still fails loudly.
         saved = await self._save(tx, result.watch)
@@ -211,7 +243,8 @@ class CheckinService:
         if not effects and await incident_repository.open_ones(tx, person.id):
             effects = (machine.AllClear(now),)
         queued = await record_effects(tx, person, effects, now, self._policy)
-        return Outcome(saved, effects, now), bool(queued)
+        queued += await asks.answer_waiting(tx, person, now)
+        return Outcome(saved, effects, now, timer_ended=watch.has_timer), bool(queued)
 
     def wake(self) -> None:
         """Tell delivery that messages were queued by a transaction that committed."""
@@ -346,12 +379,100 @@ class CheckinService:
         self._on_queued()
         return watch
 
+    async def start_timer(
+        self, person: Person, action: gated.StartTimer, unlock: Unlock = Unlock.REAL
+    ) -> Result:
+        """Start a timed check-in (replacing a running one); its note is kept sealed.
+
+        A timer "until 15:30" ends at the next 15:30 in the zone of the watch
+        it is set on.
+        """
+        now = self._clock.now()
+        until = action.until
+        if until is not None:
+            zone = (await self.watch_of(person)).zone
+            problem = self.timer_problem(next_slot(DailyPlan((until,)), zone, now) - now)
+        else:
+            problem = self.problem_with(action)
+        if problem is not None:
+            return problem
+        if unlock is Unlock.REAL and await self._alert_beyond_the_watch(person):
+            return Refusal.OPEN_ALERT
+        seconds = timedelta(seconds=action.seconds or 0)
+        reminder = self._settings.timer_reminder
+        window = self._settings.daily_window
+
+        def change(watch: Watch, at: datetime) -> Transition | Refusal:
+            ends_at = (
+                at + seconds if until is None else next_slot(DailyPlan((until,)), watch.zone, at)
+            )
+            return machine.start_timer(watch, at, ends_at, reminder, window)
+
+        async def keep_note(tx: Transaction, watch: Watch, at: datetime) -> int:
+            if watch.timer_started_at is not None:
+                await timers.keep_note(tx, person.id, watch.timer_started_at, action.note)
+            # A sign of life like a check-in: whoever asked "are you OK?" hears so.
+            return await asks.answer_waiting(tx, person, at)
+
+        return await self._apply(person, change, unlock, after_real=keep_note)
+
+    async def extend_timer(
+        self, person: Person, by: timedelta, unlock: Unlock = Unlock.REAL
+    ) -> Result:
+        """Give the running timer more time; it counts as a check-in."""
+        problem = self.problem_with(gated.ExtendTimer(int(by.total_seconds())))
+        if problem is not None:
+            return problem
+        if unlock is Unlock.REAL and await self._alert_beyond_the_watch(person):
+            return Refusal.OPEN_ALERT
+        window = self._settings.daily_window
+
+        async def answer_asks(tx: Transaction, _: Watch, at: datetime) -> int:
+            return await asks.answer_waiting(tx, person, at)
+
+        return await self._apply(
+            person,
+            lambda w, now: machine.extend_timer(w, now, by, window),
+            unlock,
+            after_real=answer_asks,
+        )
+
+    async def _alert_beyond_the_watch(self, person: Person) -> bool:
+        """Whether an alert the watch does not know of is open (a duress PIN, wrong PINs,
+        an unanswered ask): only a check-in ends it, which a timer is not."""
+        async with self._database.snapshot() as tx:
+            return any(
+                incident.reason not in _WATCH_REASONS
+                for incident in await incident_repository.open_ones(tx, person.id)
+            )
+
+    async def note_timer(self, person: Person, note: str) -> bool:
+        """Keep ``note`` for the timer that runs; ``False`` if none runs for real.
+
+        While the phone is shown a pretence, the real timer (if any) keeps what
+        it had: the words are the caller's to keep as ordinary last words.
+        """
+        async with self._database.transaction() as tx:
+            if await duress.view_of(tx, person.id) is not None:
+                return False
+            watch = await watch_repository.load(tx, person.id)
+            if watch is None or watch.timer_started_at is None:
+                return False
+            await timers.keep_note(tx, person.id, watch.timer_started_at, note)
+        return True
+
     async def raise_sos(self, person: Person) -> Result:
         """Raise the alarm at once; never behind a PIN, always for real."""
         return await self._apply(person, machine.raise_sos, Unlock.REAL)
 
     async def _apply(
-        self, person: Person, change: Change, unlock: Unlock, audit: Audit | None = None
+        self,
+        person: Person,
+        change: Change,
+        unlock: Unlock,
+        audit: Audit | None = None,
+        *,
+        after_real: AfterReal | None = None,
     ) -> Result:
         """Apply ``change`` for real (and to the phone's view, if any), atomically.
 
@@ -375,6 +496,8 @@ class CheckinService:
                 )
                 if audit is not None:
                     await oversight.record(tx, person, audit[0], now, audit[1])
+                if after_real is not None:
+                    queued += await after_real(tx, watch, now)
             outcome: Result = (
                 result if isinstance(result, Refusal) else Outcome(watch, result.effects, now)
             )

@@ -14,6 +14,7 @@ from bot.core.incidents import AlertPolicy
 from bot.core.outbox import PRIORITY_NOTICE, PRIORITY_PROMPT, OutboxKind
 from bot.core.people import Person
 from bot.core.watches import (
+    AlertReason,
     AllClear,
     Effect,
     PauseEnded,
@@ -23,6 +24,7 @@ from bot.core.watches import (
 )
 from bot.services import alerting
 from storage import outbox as outbox_repository
+from storage import timers
 from storage.database import Transaction
 
 
@@ -58,8 +60,22 @@ async def record_effects(
         if not isinstance(effect, RaiseAlert | AllClear) and not to_phone:
             continue
         if isinstance(effect, RaiseAlert):
+            note = (
+                await timers.note_of(tx, person.id, effect.started_at)
+                if effect.reason is AlertReason.TIMER
+                else None
+            )
             await alerting.open_alert(
-                tx, person, effect.reason, effect.due_at, now, offline_since, policy, known=known
+                tx,
+                person,
+                effect.reason,
+                effect.due_at,
+                now,
+                offline_since,
+                policy,
+                started_at=effect.started_at,
+                note=note,
+                known=known,
             )
         elif isinstance(effect, AllClear):
             await alerting.all_clear(tx, person, effect.checked_in_at)
@@ -80,12 +96,15 @@ async def record_effects(
 
 def _notice(effect: Remind | Prompt | PauseEnded) -> tuple[OutboxKind, int, dict[str, str | None]]:
     """Return the outbox row for a message to the activist themselves."""
+    timer = {"timer": "1"} if isinstance(effect, Remind | Prompt) and effect.timer else {}
     if isinstance(effect, Remind):
-        return OutboxKind.REMIND, PRIORITY_NOTICE, {"deadline_at": _iso(effect.deadline_at)}
+        payload = {"deadline_at": _iso(effect.deadline_at), **timer}
+        return OutboxKind.REMIND, PRIORITY_NOTICE, payload
     if isinstance(effect, Prompt):
         payload = {
             "deadline_at": _iso(effect.deadline_at),
             "grace_ends_at": _iso(effect.grace_ends_at),
+            **timer,
         }
         return OutboxKind.PROMPT, PRIORITY_PROMPT, payload
     payload = {"ended_at": _iso(effect.ended_at), "deadline_at": _iso(effect.deadline_at)}

@@ -1,9 +1,12 @@
 """What the bot has just asked a person to answer with a plain message.
 
 While the time zone is asked, a shared location or a typed city answers it: the
-place sets the zone and is not kept as anyone's last known position. Only the
-question is remembered, in memory, for ten minutes: a restart forgets it, and
-the next location is kept as context again, as it always is.
+place sets the zone and is not kept as anyone's last known position. While a
+new timer asks what the person is going to do, their next words become its
+note. Only the question is remembered, in memory, for ten minutes: a restart
+forgets it, and the next message is kept as context again, as it always is.
+
+A timer waiting for "replace the running one?" waits here too, as long.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from enum import StrEnum
 
 class Question(StrEnum):
     ZONE = "zone"
+    TIMER_NOTE = "timer_note"
 
 
 @dataclass(frozen=True)
@@ -37,6 +41,7 @@ class Questions:
 
     def __init__(self) -> None:
         self._open: OrderedDict[int, Asked] = OrderedDict()
+        self._held: OrderedDict[int, tuple[object, datetime]] = OrderedDict()
 
     def ask(self, user_id: int, question: Question, *, guided: bool, now: datetime) -> None:
         self._open.pop(user_id, None)
@@ -54,3 +59,15 @@ class Questions:
 
     def answered(self, user_id: int) -> None:
         self._open.pop(user_id, None)
+
+    def hold(self, user_id: int, thing: object, now: datetime) -> None:
+        """Keep ``thing`` for ``user_id`` until they confirm it (see :meth:`take`)."""
+        self._held.pop(user_id, None)
+        self._held[user_id] = (thing, now + ANSWER_WITHIN)
+        while len(self._held) > MAX_OPEN:
+            self._held.popitem(last=False)
+
+    def take(self, user_id: int, now: datetime) -> object | None:
+        """Return and forget what is held for ``user_id``, unless it is too old."""
+        held = self._held.pop(user_id, None)
+        return None if held is None or held[1] <= now else held[0]

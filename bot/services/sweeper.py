@@ -17,8 +17,9 @@ from datetime import datetime, timedelta
 from bot.clock import Clock
 from bot.core.incidents import AlertPolicy
 from bot.core.watches import Effect, RaiseAlert, Transition, tick
-from bot.services import alerting, duress
+from bot.services import alerting, asks, duress
 from bot.services.effects import record_effects
+from storage import asks as ask_repository
 from storage import incidents as incident_repository
 from storage import people as people_repository
 from storage import phone_views, runtime
@@ -111,6 +112,7 @@ class Sweeper:
         advanced, now = await self._sweep_watches(self._clock.now())
         advanced += await self._sweep_each("view", phone_views.due, self._advance_view, now)
         advanced += await self._sweep_each("incident", incident_repository.due, self._escalate, now)
+        advanced += await self._sweep_each("ask", ask_repository.due, self._expire_ask, now)
         async with self._database.transaction() as tx:
             await runtime.set_moment(tx, runtime.LAST_TICK_AT, now)
             self.next_wake = await runtime.next_wake(tx)
@@ -301,6 +303,15 @@ class Sweeper:
             logger.info("incident %s changed meanwhile; next tick retries", incident_id)
             return 0
         self._on_queued()
+        return 1
+
+    async def _expire_ask(self, ask_id: int, now: datetime) -> int:
+        """An "are you OK?" went unanswered: every contact is alerted."""
+        async with self._database.transaction() as tx:
+            queued = await asks.expire(tx, ask_id, now, self._policy)
+        self._broken.discard(("ask", ask_id))
+        if queued:
+            self._on_queued()
         return 1
 
     def _offline_for(self, effects: tuple[Effect, ...]) -> datetime | None:

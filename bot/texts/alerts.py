@@ -156,6 +156,18 @@ def _render_alert(tr: Translator, view: AlertView, quote_length: int) -> str:
             )
         )
         lines.append(tr("When: {when}", when=_when(tr, incident.due_at, view)))
+    elif incident.reason is AlertReason.TIMER:
+        lines += _timer_lines(tr, view, quote_length)
+    elif incident.reason is AlertReason.ASK:
+        lines.append(
+            tr(
+                "🚨 {name} did not answer {asker}'s “are you OK?” of {moment}.",
+                name=view.name,
+                asker=incident.asker or "?",
+                moment=tr.moment(incident.started_at or incident.due_at, view.zone),
+            )
+        )
+        lines.append(tr("An answer was due: {when}", when=_when(tr, incident.due_at, view)))
     else:
         lines.append(tr("🚨 {name} missed a check-in.", name=view.name))
         lines.append(tr("Check-in was due: {when}", when=_when(tr, incident.due_at, view)))
@@ -246,6 +258,35 @@ def _render_alert(tr: Translator, view: AlertView, quote_length: int) -> str:
             tr("Press “I'm on it” if you are taking care of this; the others will be told.")
         )
     return "\n".join(lines)
+
+
+def _timer_lines(tr: Translator, view: AlertView, quote_length: int) -> list[str]:
+    """Say what the missed timer was for, when it started and when they meant to be back."""
+    incident = view.incident
+    lines = [tr("🚨 {name} did not come back in time from a timed check-in.", name=view.name)]
+    if incident.note:
+        lines.append(
+            tr(
+                "What they said they were doing: “{note}”",
+                note=clip(incident.note, quote_length),
+            )
+        )
+    elif incident.note is not None:
+        lines.append(tr("⚠️ What they said they were doing could not be read."))
+    else:
+        lines.append(tr("They did not say what they were doing."))
+    if incident.started_at is not None:
+        lines.append(tr("Timer started: {when}", when=_when(tr, incident.started_at, view)))
+    lines.append(tr("Expected back by: {when}", when=_when(tr, incident.due_at, view)))
+    return lines
+
+
+def render_ask_answered(tr: Translator, name: str, at: datetime, zone: str) -> str:
+    return tr(
+        "✅ {name} is OK: they checked in at {when}, answering “are you OK?”.",
+        name=name,
+        when=tr.moment(at, zone),
+    )
 
 
 def render_acknowledged(tr: Translator, name: str, contact: str) -> str:

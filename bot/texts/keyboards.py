@@ -13,15 +13,20 @@ CHECKIN_LABEL = N_("✅ I'm OK")
 SOS_LABEL = N_("🆘 SOS")
 # TRANSLATORS: a button that makes the phone send where the person is now.
 LOCATION_LABEL = N_("📍 Send location")
+# TRANSLATORS: a button that starts a timed check-in for one risky errand. Keep it short.
+TIMER_LABEL = N_("⏱ Timer")
 
 
 def checkin_keyboard(tr: Translator) -> ReplyKeyboardMarkup:
-    """Return the persistent keyboard: "I'm OK", "SOS" (asks once before it alerts)
-    and "Send location" (Telegram asks the phone for the place)."""
+    """Return the persistent keyboard: "I'm OK", "SOS" (asks once before it alerts),
+    "Send location" (Telegram asks the phone for the place) and "Timer"."""
     return ReplyKeyboardMarkup(
         [
             [KeyboardButton(tr(CHECKIN_LABEL)), KeyboardButton(tr(SOS_LABEL))],
-            [KeyboardButton(tr(LOCATION_LABEL), request_location=True)],
+            [
+                KeyboardButton(tr(LOCATION_LABEL), request_location=True),
+                KeyboardButton(tr(TIMER_LABEL)),
+            ],
         ],
         resize_keyboard=True,
         is_persistent=True,
@@ -42,6 +47,15 @@ def sos_labels(translations: Translations) -> frozenset[str]:
     return in_every_language(SOS_LABEL, translations)
 
 
+def timer_labels(translations: Translations) -> frozenset[str]:
+    return in_every_language(TIMER_LABEL, translations)
+
+
 def vital_labels(translations: Translations) -> frozenset[str]:
     """Return the labels that must never wait or be dropped: check in and SOS."""
     return checkin_labels(translations) | sos_labels(translations)
+
+
+def button_labels(translations: Translations) -> frozenset[str]:
+    """Return the keyboard's labels that act like commands: never an answer to a question."""
+    return vital_labels(translations) | timer_labels(translations)
