@@ -43,6 +43,8 @@ class Action(StrEnum):
     CARD_REMOVE_CONTACT = "cx"
     # A drill for one member (team, member), or, asked then confirmed, for all (team).
     CARD_DRILL = "dm"
+    # "Are you OK?" to a member, from their card (team, member).
+    CARD_ASK = "ca"
     TEAM_DRILL = "dt"
     TEAM_DRILL_GO = "dg"
     # The team's settings (team), and one choice among them (team, choice).
@@ -98,6 +100,7 @@ TEAM_ACTIONS = frozenset(
         Action.CARD_INVITE_TIER_2,
         Action.CARD_REMOVE_CONTACT,
         Action.CARD_DRILL,
+        Action.CARD_ASK,
         Action.TEAM_DRILL,
         Action.TEAM_DRILL_GO,
         Action.TEAM_SETTINGS,

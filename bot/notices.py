@@ -178,6 +178,13 @@ def render_team_notice(message: OutboxMessage, tr: Translator, zone: str) -> str
             reason=reason,
             count=message.payload.get("alerted") or "0",
         )
+    if event == "ask_answered":
+        return tr(
+            "✅ {name} ({team}) is OK: they checked in at {at}, answering your “are you OK?”.",
+            name=name,
+            team=team,
+            at=tr.moment(_moment(message, "at"), zone),
+        )
     if event == "alert_acknowledged":
         return tr(
             "{name} ({team}), {reason}: {contact} is on it.",

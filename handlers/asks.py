@@ -1,4 +1,4 @@
-""" "Are you OK?": ``/ask`` from a contact, its buttons, and ``/asks on|off`` for the activist.
+"""Asking "are you OK?": ``/ask``, its buttons, and ``/asks on|off`` for the activist.
 
 A contact (a person, or anyone in a contact group) asks an activist they watch:
 ``/ask`` alone when they watch one, a button per activist when several, or the

@@ -24,6 +24,7 @@ from bot.core.teams import Team
 from bot.core.watches import WatchState
 from bot.i18n import Translator, to_minutes
 from bot.notices import reason_of
+from bot.services.asks import AskProblem, AskSent
 from bot.services.teams import (
     DUTY_TIER_CHOICES,
     GRACE_CHOICES,
@@ -33,6 +34,7 @@ from bot.services.teams import (
     MemberCard,
     TeamProblem,
 )
+from handlers.asks import told
 from handlers.help import refresh_chat_menu
 from handlers.phrases import describe_plan
 from handlers.sender import Sender
@@ -234,7 +236,12 @@ def render_card(
     ]
     keyboard = [
         *removable,
-        [InlineKeyboardButton(tr("🧪 Drill"), callback_data=encode(Action.CARD_DRILL, *pair))],
+        [
+            InlineKeyboardButton(
+                tr("❓ Are you OK?"), callback_data=encode(Action.CARD_ASK, *pair)
+            ),
+            InlineKeyboardButton(tr("🧪 Drill"), callback_data=encode(Action.CARD_DRILL, *pair)),
+        ],
         [
             InlineKeyboardButton(
                 tr("👤 Invite tier 1"), callback_data=encode(Action.CARD_INVITE_TIER_1, *pair)
@@ -415,6 +422,27 @@ async def remove_member(callback: Callback, sender: Sender, context: BotContext)
         ),
         None,
     )
+
+
+async def ask_member(callback: Callback, sender: Sender, context: BotContext) -> None:
+    """❓ on a card: ask the member whether they are OK, as a contact's /ask does."""
+    tr = sender.tr
+    asks = context.services.asks
+    outcome = (
+        AskProblem.NOT_WATCHING
+        if callback.extra is None
+        else await asks.ask_as_coordinator(sender.person, callback.target, callback.extra)
+    )
+    if outcome is AskProblem.NOT_WATCHING:
+        await sender.message.reply_text(not_available(tr))
+        return
+    name = outcome.name if isinstance(outcome, AskSent) else "?"
+    if not isinstance(outcome, AskSent):
+        card = await context.services.teams.member_card(
+            sender.person, callback.target, callback.extra or 0
+        )
+        name = card.row.name if isinstance(card, MemberCard) else name
+    await sender.message.reply_text(told(tr, outcome, name, context.services.clock.now()))
 
 
 async def drill_member(callback: Callback, sender: Sender, context: BotContext) -> None:

@@ -27,6 +27,7 @@ from bot.i18n import Translator
 from bot.notices import reason_of
 from bot.services.teams import AUDIT_PAGE, Joined, TeamInvitation, TeamProblem
 from handlers.dashboards import (
+    ask_member,
     ask_remove_member,
     ask_team_drill,
     change_setting,
@@ -600,6 +601,7 @@ _PRESSES: Mapping[Action, Callable[[Callback, Sender, BotContext], Awaitable[Non
     Action.CARD_INVITE_TIER_2: invite_for_member,
     Action.CARD_REMOVE_CONTACT: remove_for_member,
     Action.CARD_DRILL: drill_member,
+    Action.CARD_ASK: ask_member,
     Action.TEAM_DRILL: ask_team_drill,
     Action.TEAM_DRILL_GO: drill_team,
     Action.TEAM_SETTINGS: show_settings,

@@ -1,4 +1,4 @@
-"""Asks: "are you OK?" from a contact, waiting for a check-in until ``answer_by``."""
+"""Asks: "are you OK?" from a contact or a coordinator, waiting for a check-in until due."""
 
 from __future__ import annotations
 
@@ -14,19 +14,39 @@ from storage.timestamps import from_db, to_db
 class Ask:
     id: int
     person_id: int
-    contact_id: int
+    # Who asked: a contact, or a coordinator of one of the person's teams.
+    contact_id: int | None
+    coordinator_id: int | None
+    team_id: int | None
     asked_at: datetime
     answer_by: datetime
     settled_at: datetime | None
 
 
+@dataclass(frozen=True)
+class Asker:
+    """Who asks: a contact (``contact_id``), or a coordinator of ``team_id``."""
+
+    contact_id: int | None = None
+    coordinator_id: int | None = None
+    team_id: int | None = None
+
+
 async def add(
-    tx: Transaction, person_id: int, contact_id: int, asked_at: datetime, answer_by: datetime
+    tx: Transaction, person_id: int, asker: Asker, asked_at: datetime, answer_by: datetime
 ) -> int:
     return await tx.insert(
-        "INSERT INTO asks (person_id, contact_id, asked_at, answer_by, wake_at) "
-        "VALUES (?, ?, ?, ?, ?)",
-        (person_id, contact_id, to_db(asked_at), to_db(answer_by), to_db(answer_by)),
+        "INSERT INTO asks (person_id, contact_id, coordinator_id, team_id, asked_at, "
+        "answer_by, wake_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (
+            person_id,
+            asker.contact_id,
+            asker.coordinator_id,
+            asker.team_id,
+            to_db(asked_at),
+            to_db(answer_by),
+            to_db(answer_by),
+        ),
     )
 
 
@@ -35,7 +55,9 @@ def _ask(row: sqlite3.Row) -> Ask:
     return Ask(
         id=int(row["id"]),
         person_id=int(row["person_id"]),
-        contact_id=int(row["contact_id"]),
+        contact_id=None if row["contact_id"] is None else int(row["contact_id"]),
+        coordinator_id=None if row["coordinator_id"] is None else int(row["coordinator_id"]),
+        team_id=None if row["team_id"] is None else int(row["team_id"]),
         asked_at=from_db(row["asked_at"]),
         answer_by=from_db(row["answer_by"]),
         settled_at=None if settled is None else from_db(settled),
@@ -55,11 +77,12 @@ async def waiting(tx: Transaction, person_id: int) -> list[Ask]:
     return [_ask(row) for row in rows]
 
 
-async def count_since(tx: Transaction, person_id: int, contact_id: int, since: datetime) -> int:
-    """Return how often ``contact_id`` asked about ``person_id`` since ``since``."""
+async def count_since(tx: Transaction, person_id: int, asker: Asker, since: datetime) -> int:
+    """Return how often ``asker`` asked about ``person_id`` since ``since``."""
     row = await tx.fetch_one(
-        "SELECT count(*) FROM asks WHERE person_id = ? AND contact_id = ? AND asked_at > ?",
-        (person_id, contact_id, to_db(since)),
+        "SELECT count(*) FROM asks WHERE person_id = ? AND asked_at > ? "
+        "AND (contact_id = ? OR coordinator_id = ?)",
+        (person_id, to_db(since), asker.contact_id, asker.coordinator_id),
     )
     return 0 if row is None else int(row[0])
 

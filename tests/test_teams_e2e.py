@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from bot.callbacks import Action, encode
 from bot.services import teams as team_service
 from storage.database import Database
 from tests.conditions import eventually
@@ -987,3 +988,40 @@ async def test_team_buttons_pressed_in_a_group_never_show_the_team_there(world: 
     await group.press(admin, offer["message_id"], "✅ Accept")
     edited = await bot.fake.wait_for_call("editMessageText", chat_id=group.id, since=since)
     assert str(edited.params["text"]).startswith("✅ This group is now the duty chat")
+
+
+async def test_a_coordinator_asks_a_member_from_the_card_and_hears_the_answer_or_the_alert(
+    world: World,
+) -> None:
+    bot, admin = world.bot, world.admin
+    azat = await _team_with_azat(bot, admin)
+    dilbar = bot.fake.add_user(first_name="Dilbar")
+    await add_contact(azat, dilbar)
+    card = await _card(bot, admin, "Azat")
+    await admin.press(card["message_id"], "❓ Are you OK?")
+    asked = await admin.next_message(timeout=10)
+    assert asked["text"].startswith("❓ I asked Azat whether they are OK.")
+    prompt = await azat.next_message(timeout=10)
+    assert prompt["text"].startswith("❓ Admin asks: are you OK?")
+    assert (await say(azat, "/ok"))["text"].startswith("✅ Checked in.")
+    heard = await admin.next_message(timeout=10)
+    assert heard["text"] == (
+        "✅ Azat (Memorial) is OK: they checked in at Sun, Mar 1 09:00, answering your "
+        "“are you OK?”."
+    )
+    # Unanswered, it alerts every contact, naming the coordinator who asked.
+    card = await _card(bot, admin, "Azat")
+    await admin.press(card["message_id"], "❓ Are you OK?")
+    assert (await admin.next_message(timeout=10))["text"].startswith("❓ I asked Azat")
+    await azat.next_message(timeout=10)
+    bot.clock.set(T0 + timedelta(minutes=15))
+    alert = await dilbar.next_message(timeout=10)
+    assert alert["text"].startswith("🚨 Azat did not answer Admin's “are you OK?” of")
+    notice = await admin.next_message(timeout=10)
+    assert notice["text"].startswith("🚨 Azat (Memorial): no answer to “are you OK?” since")
+    # A forged ask for someone outside the coordinator's team does nothing.
+    stranger = await activist_with_plan(bot, "Bahar")
+    forged = encode(Action.CARD_ASK, await _team_id(bot), await _person_id(bot, stranger))
+    await admin.press_raw(card["message_id"], forged)
+    assert (await admin.next_message(timeout=10))["text"] == NOT_AVAILABLE
+    assert len(await query(bot, "SELECT * FROM asks")) == 2

@@ -1,6 +1,7 @@
-""" "Are you OK?": a contact asks, the activist answers with a check-in, or everyone hears.
+"""Asking "are you OK?": the activist answers with a check-in, or everyone hears.
 
-A contact (a person or a group chat) may ask an activist they watch; the
+A contact (a person or a group chat) may ask an activist they watch, and a
+coordinator a member of their team (from the member's card); the
 activist gets a prompt to check in, and the asker is told "<name> is OK" when
 they do. No check-in by ``[checkins] ask_timeout`` opens an alert to every
 contact, carrying the last words and places like any alert. The asker learns
@@ -28,6 +29,8 @@ from storage import contacts as contact_repository
 from storage import incidents as incident_repository
 from storage import outbox as outbox_repository
 from storage import people as people_repository
+from storage import teams as team_repository
+from storage.asks import Ask, Asker
 from storage.database import Database, Transaction
 
 DAY = timedelta(days=1)
@@ -138,36 +141,70 @@ class AskService:
         person = await people_repository.by_id(tx, person_id)
         if contact is None or person is None:
             return AskProblem.NOT_WATCHING
-        problem = await self._why_not(tx, contact, person, now)
+        return await self._send(tx, person, Asker(contact_id=contact.id), contact, now)
+
+    async def ask_as_coordinator(
+        self, coordinator: Person, team_id: int, member_id: int
+    ) -> AskSent | AskProblem:
+        """Ask a member of ``team_id`` whether they are OK, on behalf of its coordinator."""
+        now = self._clock.now()
+        async with self._database.transaction() as tx:
+            member = await people_repository.by_id(tx, member_id)
+            if (
+                member is None
+                or not await team_repository.is_coordinator(tx, team_id, coordinator.id)
+                or not await team_repository.is_member(tx, team_id, member_id)
+            ):
+                return AskProblem.NOT_WATCHING
+            asker = Asker(coordinator_id=coordinator.id, team_id=team_id)
+            outcome = await self._send(tx, member, asker, coordinator, now)
+        if isinstance(outcome, AskSent) and not outcome.already:
+            self._on_queued()
+        return outcome
+
+    async def _send(
+        self,
+        tx: Transaction,
+        person: Person,
+        asker: Asker,
+        who: Contact | Person,
+        now: datetime,
+    ) -> AskSent | AskProblem:
+        """Prompt ``person`` for ``asker`` (``who``), unless anything stands in the way."""
+        problem = await self._why_not(tx, asker, who, person, now)
         if problem is not None:
             return problem
         waiting = await ask_repository.waiting(tx, person.id)
         if waiting:
             return AskSent(person.display_name, waiting[0].answer_by, already=True)
         answer_by = now + self._settings.ask_timeout
-        await ask_repository.add(tx, person.id, contact.id, now, answer_by)
+        await ask_repository.add(tx, person.id, asker, now, answer_by)
         await outbox_repository.add(
             tx,
             person_id=person.id,
             chat_id=person.telegram_user_id,
             kind=OutboxKind.ASK_PROMPT,
             priority=PRIORITY_PROMPT,
-            payload={"asker": contact.display_name, "answer_by": answer_by.isoformat()},
+            payload={"asker": who.display_name, "answer_by": answer_by.isoformat()},
             now=now,
         )
         return AskSent(person.display_name, answer_by)
 
     async def _why_not(
-        self, tx: Transaction, contact: Contact, person: Person, now: datetime
+        self, tx: Transaction, asker: Asker, who: Contact | Person, person: Person, now: datetime
     ) -> AskProblem | None:
         open_incidents = await incident_repository.open_ones(tx, person.id)
         if open_incidents:
-            told = [i for i in open_incidents if not is_spared(contact, i.reason)]
+            told = [
+                i
+                for i in open_incidents
+                if not (isinstance(who, Contact) and is_spared(who, i.reason))
+            ]
             # A chat spared a silent alert must not learn of it from a refusal.
             return AskProblem.ALERT_OPEN if told else AskProblem.NOT_NOW
         if await ask_repository.is_off(tx, person.id):
             return AskProblem.TURNED_OFF
-        asked = await ask_repository.count_since(tx, person.id, contact.id, now - DAY)
+        asked = await ask_repository.count_since(tx, person.id, asker, now - DAY)
         if asked >= self._settings.ask_limit:
             return AskProblem.LIMIT
         return None
@@ -187,7 +224,6 @@ async def expire(tx: Transaction, ask_id: int, now: datetime, policy: AlertPolic
     if await incident_repository.open_ones(tx, person.id):
         # The contacts are being alerted already (an SOS, a duress PIN ...).
         return False
-    asker = await contact_repository.contact_by_id(tx, ask.contact_id)
     await alerting.open_alert(
         tx,
         person,
@@ -197,9 +233,21 @@ async def expire(tx: Transaction, ask_id: int, now: datetime, policy: AlertPolic
         None,
         policy,
         started_at=ask.asked_at,
-        asker="?" if asker is None else asker.display_name,
+        asker=await _asker_name(tx, ask),
     )
     return True
+
+
+async def _asker_name(tx: Transaction, ask: Ask) -> str:
+    if ask.contact_id is not None:
+        contact = await contact_repository.contact_by_id(tx, ask.contact_id)
+        return "?" if contact is None else contact.display_name
+    coordinator = (
+        None
+        if ask.coordinator_id is None
+        else await people_repository.by_id(tx, ask.coordinator_id)
+    )
+    return "?" if coordinator is None else coordinator.display_name
 
 
 async def answer_waiting(tx: Transaction, person: Person, now: datetime) -> int:
@@ -207,6 +255,9 @@ async def answer_waiting(tx: Transaction, person: Person, now: datetime) -> int:
     answered = 0
     for ask in await ask_repository.waiting(tx, person.id):
         if not await ask_repository.settle(tx, ask.id, now, answered=True):
+            continue
+        if ask.contact_id is None:
+            answered += await _tell_coordinator(tx, person, ask, now)
             continue
         contact = await contact_repository.contact_by_id(tx, ask.contact_id)
         if contact is None or contact.status is not ContactStatus.ACTIVE:
@@ -223,3 +274,28 @@ async def answer_waiting(tx: Transaction, person: Person, now: datetime) -> int:
         )
         answered += 1
     return answered
+
+
+async def _tell_coordinator(tx: Transaction, person: Person, ask: Ask, now: datetime) -> int:
+    """Tell the coordinator who asked that the member is OK, in a team notice."""
+    if ask.coordinator_id is None or ask.team_id is None:
+        return 0
+    coordinator = await people_repository.by_id(tx, ask.coordinator_id)
+    team = await team_repository.by_id(tx, ask.team_id)
+    if coordinator is None or team is None:
+        return 0
+    await outbox_repository.add(
+        tx,
+        person_id=coordinator.id,
+        chat_id=coordinator.telegram_user_id,
+        kind=OutboxKind.TEAM_NOTICE,
+        priority=PRIORITY_ALL_CLEAR,
+        payload={
+            "event": "ask_answered",
+            "team": team.name,
+            "subject": person.display_name,
+            "at": now.isoformat(),
+        },
+        now=now,
+    )
+    return 1
