@@ -8,6 +8,9 @@ COPY storage ./storage
 RUN pip wheel --no-cache-dir --wheel-dir /wheels .
 
 FROM python:3.11-slim
+# Keep the version equal to pyproject.toml's (a test checks it).
+LABEL org.opencontainers.image.title="Still Here" \
+      org.opencontainers.image.version="0.1.0"
 ENV PYTHONUNBUFFERED=1 PYTHONDONTWRITEBYTECODE=1
 # The bot runs as an unprivileged user that owns only /data (database and key).
 RUN useradd --system --uid 10001 --no-create-home --shell /usr/sbin/nologin stillhere \
@@ -18,5 +21,9 @@ COPY docker/settings.toml /etc/stillhere/settings.toml
 USER stillhere
 WORKDIR /data
 VOLUME ["/data"]
+# Healthy only while the bot ticks, delivers its alerts and hears from Telegram;
+# it reads the database and the lock, so it answers even when the bot is frozen.
+HEALTHCHECK --interval=60s --timeout=10s --start-period=60s --retries=3 \
+    CMD ["python", "-m", "bot", "health", "--config", "/etc/stillhere/settings.toml"]
 # No token here: pass TELEGRAM_TOKEN or TELEGRAM_TOKEN_FILE at `docker run` time.
 ENTRYPOINT ["python", "-m", "bot", "--config", "/etc/stillhere/settings.toml"]

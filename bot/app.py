@@ -22,9 +22,13 @@ from telegram.request import HTTPXRequest
 import handlers
 from bot.clock import Clock
 from bot.context import BotApplication, BotContext, BotData, Services
+from bot.core.outbox import PRIORITY_ALL_CLEAR
 from bot.crypto import KeyUnusableError
 from bot.delivery import DeliveryWorker
+from bot.health import Facts
+from bot.heartbeat import Heartbeat, WatchedRequest
 from bot.i18n import Translations
+from bot.instance import AlreadyRunningError, InstanceLock
 from bot.keys import unlock
 from bot.membership import is_in_group
 from bot.services.alerting import policy_of
@@ -44,9 +48,11 @@ from bot.settings import Settings
 from bot.texts.keyboards import vital_labels
 from bot.tracking import SentHook, TrackingBot
 from bot.updates import ChatOrder
+from bot.version import VERSION
 from handlers.dashboards import keep_dashboards
 from handlers.flood import is_urgent
 from handlers.help import publish_menus
+from storage import outbox as outbox_repository
 from storage.database import Database
 from storage.migrations import apply_migrations
 
@@ -114,6 +120,24 @@ def build_application(
 
 
 async def serve(settings: Settings, clock: Clock, stop: asyncio.Event) -> None:
+    """Take the database's lock, then run the bot on it until ``stop`` is set.
+
+    A second bot on the same database is refused (:mod:`bot.instance`): it would
+    send every alert twice.
+    """
+    logger.info("still-here %s starting", VERSION)
+    lock = InstanceLock(settings.storage.path)
+    try:
+        await asyncio.to_thread(lock.acquire)
+    except AlreadyRunningError as error:
+        raise StartupError(str(error)) from None
+    try:
+        await _serve(settings, clock, stop)
+    finally:
+        lock.release()
+
+
+async def _serve(settings: Settings, clock: Clock, stop: asyncio.Event) -> None:
     """Open the database, migrate it, and run the bot until ``stop`` is set.
 
     1. Open the database and apply migrations (refusing a newer database).
@@ -130,7 +154,17 @@ async def serve(settings: Settings, clock: Clock, stop: asyncio.Event) -> None:
         except KeyUnusableError as error:
             raise StartupError(str(error)) from None
         translations = Translations()
-        requests = (HTTPXRequest(connection_pool_size=CONNECTIONS), HTTPXRequest())
+        # Each answer from Telegram is noted for health (see bot.health).
+        telegram_heard: list[Sweeper] = []
+
+        def heard() -> None:
+            for sweeper in telegram_heard:
+                sweeper.telegram_at = clock.now()
+
+        requests = (
+            WatchedRequest(heard, connection_pool_size=CONNECTIONS),
+            WatchedRequest(heard),
+        )
         hook = SentHook()
         application = build_application(settings, requests, hook, translations)
         worker = DeliveryWorker(
@@ -145,6 +179,7 @@ async def serve(settings: Settings, clock: Clock, stop: asyncio.Event) -> None:
         )
         policy = policy_of(settings.alerts)
         sweeper = Sweeper(database, clock, policy, on_queued=worker.wake)
+        telegram_heard.append(sweeper)
         checkins = CheckinService(database, clock, settings.checkins, policy, on_queued=worker.wake)
         discretion = DiscretionService(
             database,
@@ -210,6 +245,7 @@ async def serve(settings: Settings, clock: Clock, stop: asyncio.Event) -> None:
                 return
             await application.start()
             _schedule_sweeps(application, settings)
+            _schedule_heartbeat(application, settings, database, sweeper, clock)
             delivering = asyncio.create_task(worker.run(stop))
             logger.info("Still Here is running")
             await stop.wait()
@@ -237,6 +273,42 @@ async def serve(settings: Settings, clock: Clock, stop: asyncio.Event) -> None:
     finally:
         await database.close()
         logger.info("database closed")
+
+
+def _schedule_heartbeat(
+    application: BotApplication,
+    settings: Settings,
+    database: Database,
+    sweeper: Sweeper,
+    clock: Clock,
+) -> None:
+    """Ping the outside monitor, if one is set, every ``heartbeat_every``."""
+    monitoring = settings.monitoring
+    if monitoring.heartbeat_url is None or application.job_queue is None:
+        return
+
+    async def facts() -> Facts:
+        async with database.snapshot() as tx:
+            oldest = await outbox_repository.oldest_pending(tx, PRIORITY_ALL_CLEAR)
+        return Facts(sweeper.swept_at, sweeper.telegram_at, oldest)
+
+    heartbeat = Heartbeat(
+        monitoring.heartbeat_url, facts, clock, settings.scheduler.tick, monitoring.stuck_after
+    )
+
+    async def beat(_: BotContext) -> None:
+        try:
+            await heartbeat.beat()
+        except Exception:
+            logger.exception("the heartbeat failed; the next one tries again")
+
+    application.job_queue.run_repeating(
+        beat,
+        interval=monitoring.heartbeat_every,
+        first=settings.scheduler.tick,
+        name="heartbeat",
+        job_kwargs={"max_instances": 1, "coalesce": True},
+    )
 
 
 def _schedule_sweeps(application: BotApplication, settings: Settings) -> None:

@@ -14,26 +14,22 @@ from __future__ import annotations
 
 import logging
 import os
-from datetime import timedelta
 from pathlib import Path
 
-from bot.clock import Clock
 from bot.crypto import (
     KeyUnusableError,
     Sealer,
     decode_key,
+    fingerprint,
     load_or_create_key,
     new_key,
     write_key_file,
 )
 from bot.settings import Settings
-from storage import runtime, sealing
+from storage import sealing
 from storage.database import Database
 
 logger = logging.getLogger(__name__)
-
-# A heartbeat this recent means a bot is running on this database right now.
-_RUNNING_WITHIN = timedelta(seconds=30)
 
 WRONG_KEY = (
     "the encryption key does not open this database. Use the key this database was "
@@ -44,6 +40,16 @@ WRONG_KEY = (
 
 def _pending_key_file(key_file: Path) -> Path:
     return key_file.with_name(key_file.name + ".new")
+
+
+def current_key(settings: Settings) -> bytes | None:
+    """Return the key the bot would use, without creating one; ``None`` if there is none."""
+    if settings.key is not None:
+        return decode_key(settings.key.reveal(), "STILLHERE_KEY")
+    path = settings.security.key_file
+    if not path.exists():
+        return None
+    return decode_key(path.read_text("ascii"), f"the key file {path}")
 
 
 async def unlock(database: Database, settings: Settings) -> Sealer:
@@ -89,26 +95,36 @@ async def _finish_rotation(database: Database, key_file: Path) -> Sealer | None:
     return candidate
 
 
-async def rotate(database: Database, settings: Settings, clock: Clock) -> int:
-    """Reseal every value under a new key; return how many values were rewritten."""
-    if settings.key is not None:
+async def rotate(
+    database: Database, settings: Settings, key_out: Path | None = None
+) -> tuple[int, Path]:
+    """Reseal every value under a new key; return how many values were rewritten and
+    where the new key is.
+
+    The caller holds the database's lock (no bot runs). The new key goes to the
+    key file, or to ``key_out`` when the key file is a read-only secret. The old
+    key file stays beside it, named with its fingerprint: backups made under it
+    need it, until the operator deletes it.
+    """
+    if settings.key is not None and key_out is None:
         raise KeyUnusableError(
-            "the key comes from STILLHERE_KEY; rotation writes the new key to a file, so "
-            "set STILLHERE_KEY_FILE (or [security] key_file) instead and run it again"
+            "the key comes from STILLHERE_KEY; rotation writes the new key to a file: "
+            "give it one with --key-out PATH, then use that file as STILLHERE_KEY_FILE"
         )
     key_file = settings.security.key_file
+    target = key_out or key_file
     old = await unlock(database, settings)
-    async with database.snapshot() as tx:
-        last_tick = await runtime.get_moment(tx, runtime.LAST_TICK_AT)
-    if last_tick is not None and clock.now() - last_tick < _RUNNING_WITHIN:
-        raise KeyUnusableError("the bot seems to be running on this database: stop it first")
+    old_key = current_key(settings)
     fresh = new_key()
-    pending = _pending_key_file(key_file)
+    pending = _pending_key_file(target)
     write_key_file(pending, fresh)
     new = Sealer(fresh)
     async with database.transaction() as tx:
         rewritten = await sealing.reseal_all(tx, old, new)
-    os.replace(pending, key_file)
+    if old_key is not None and target == key_file:
+        kept = key_file.with_name(f"{key_file.name}.{fingerprint(old_key)}")
+        write_key_file(kept, old_key)
+    os.replace(pending, target)
     database.use_sealer(new)
-    logger.warning("rotated the encryption key in %s: back up the new key now", key_file)
-    return rewritten
+    logger.warning("rotated the encryption key into %s: back up the new key now", target)
+    return rewritten, target

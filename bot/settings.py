@@ -141,6 +141,16 @@ class LoggingSettings:
 
 
 @dataclass(frozen=True)
+class MonitoringSettings:
+    # An alert (or all-clear) waiting undelivered longer than this makes the bot unhealthy.
+    stuck_after: timedelta = timedelta(minutes=5)
+    # An outside monitor's ping URL (Healthchecks' convention: GET it while healthy,
+    # "<url>/fail" with a reason when not). A secret: anyone with it can fake pings.
+    heartbeat_url: Secret | None = None
+    heartbeat_every: timedelta = timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
 class Settings:
     token: Secret
     # The encryption key itself when given as STILLHERE_KEY (else read from key_file).
@@ -153,6 +163,7 @@ class Settings:
     security: SecuritySettings = SecuritySettings()
     teams: TeamSettings = TeamSettings()
     logging: LoggingSettings = LoggingSettings()
+    monitoring: MonitoringSettings = MonitoringSettings()
 
 
 # A converter turns a raw TOML value into the setting's value or raises ValueError
@@ -239,6 +250,13 @@ def _type_name(raw: Any) -> str:
     )
 
 
+def _heartbeat_url(raw: Any) -> Secret:
+    if not isinstance(raw, str) or not raw.startswith(("https://", "http://")):
+        # Never echo it: the URL is a secret.
+        raise ValueError("must be an http(s) URL such as https://hc-ping.com/<uuid>")
+    return Secret(raw.rstrip("/"))
+
+
 _SCHEMA: dict[str, tuple[type[Any], dict[str, Converter]]] = {
     "telegram": (TelegramSettings, {"base_url": _base_url}),
     "storage": (StorageSettings, {"path": _path}),
@@ -289,11 +307,24 @@ _SCHEMA: dict[str, tuple[type[Any], dict[str, Converter]]] = {
         {"audit_retention": _duration, "link_lifetime": _duration},
     ),
     "logging": (LoggingSettings, {"level": _log_level}),
+    "monitoring": (
+        MonitoringSettings,
+        {
+            "stuck_after": _duration,
+            "heartbeat_url": _heartbeat_url,
+            "heartbeat_every": _duration,
+        },
+    ),
 }
 
 
-def load_settings(path: Path | None, environ: Mapping[str, str]) -> Settings:
+def load_settings(
+    path: Path | None, environ: Mapping[str, str], *, need_token: bool = True
+) -> Settings:
     """Read the settings file at ``path`` (defaults when ``None``) and the token.
+
+    ``need_token``: the operator's commands that never talk to Telegram (health,
+    backup, restore, rotate-key) run without one.
 
     1. Parse the TOML; a syntax error is one problem and ends parsing.
     2. Convert every known key, collecting unknown sections, unknown keys and bad values.
@@ -336,10 +367,36 @@ def load_settings(path: Path | None, environ: Mapping[str, str]) -> Settings:
     if key_text and key_file:
         problems.append("set either STILLHERE_KEY or STILLHERE_KEY_FILE, not both")
 
-    token = _read_token(environ, problems)
+    monitoring: MonitoringSettings = sections.get("monitoring", MonitoringSettings())
+    heartbeat = _read_secret(environ, "STILLHERE_HEARTBEAT_URL", problems)
+    if heartbeat is not None:
+        try:
+            sections["monitoring"] = replace(monitoring, heartbeat_url=_heartbeat_url(heartbeat))
+        except ValueError as error:
+            problems.append(f"STILLHERE_HEARTBEAT_URL: {error}")
+
+    token = _read_token(environ, problems) if need_token else Secret("")
     if problems or token is None:
         raise SettingsError(problems or [MISSING_TOKEN_HELP])
     return Settings(token=token, key=Secret(key_text) if key_text else None, **sections)
+
+
+def _read_secret(environ: Mapping[str, str], name: str, problems: list[str]) -> str | None:
+    """Return ``name`` from the environment, or the content of the file ``name_FILE`` names."""
+    direct = environ.get(name, "").strip()
+    file_name = environ.get(f"{name}_FILE", "").strip()
+    if direct and file_name:
+        problems.append(f"set either {name} or {name}_FILE, not both")
+        return None
+    if file_name:
+        try:
+            direct = Path(file_name).read_text(encoding="utf-8").strip()
+        except (OSError, UnicodeDecodeError) as error:
+            problems.append(
+                f"{name}_FILE names {file_name}, which cannot be read ({type(error).__name__})"
+            )
+            return None
+    return direct or None
 
 
 def _check_bounds(checkins: CheckinSettings, problems: list[str]) -> None:

@@ -9,6 +9,7 @@ running on it could silently misread data, so start-up is refused.
 
 from __future__ import annotations
 
+import logging
 import re
 import sqlite3
 from dataclasses import dataclass
@@ -17,6 +18,8 @@ from pathlib import Path
 from bot.clock import Clock
 from storage.database import Database
 from storage.timestamps import to_db
+
+logger = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 _FILE_NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
@@ -142,4 +145,5 @@ async def apply_migrations(
             if keys_off:
                 await database.set_foreign_keys(enabled=True)
         applied.append(migration.version)
+        logger.info("applied migration %04d_%s", migration.version, migration.name)
     return applied

@@ -345,3 +345,12 @@ async def for_person(tx: Transaction, person_id: int) -> list[OutboxMessage]:
     """Return every message queued because of ``person_id``, oldest first."""
     rows = await tx.fetch_all("SELECT * FROM outbox WHERE person_id = ? ORDER BY id", (person_id,))
     return [_message(tx, row) for row in rows]
+
+
+async def oldest_pending(tx: Transaction, most_urgent: int) -> datetime | None:
+    """Return when the oldest undelivered row of priority ``most_urgent`` or lower was queued."""
+    row = await tx.fetch_one(
+        "SELECT min(created_at) FROM outbox WHERE status = 'pending' AND priority <= ?",
+        (most_urgent,),
+    )
+    return None if row is None or row[0] is None else from_db(row[0])

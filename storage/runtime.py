@@ -8,6 +8,9 @@ from storage.database import Transaction
 from storage.timestamps import from_db, to_db
 
 LAST_TICK_AT = "last_tick_at"
+# When Telegram last answered (for health); written with a tick, at most every
+# TELEGRAM_EVERY, so it costs no write of its own.
+TELEGRAM_AT = "telegram_at"
 
 
 async def get_moment(tx: Transaction, key: str) -> datetime | None:

@@ -156,10 +156,15 @@ SEALED_COLUMNS = (
 async def key_fits(tx: Transaction, sealer: Sealer) -> bool | None:
     """Return whether ``sealer`` opens this database's key check (``None``: none yet)."""
     row = await tx.fetch_one("SELECT value FROM runtime WHERE key = ?", (KEY_CHECK,))
-    if row is None:
+    return key_opens(None if row is None else str(row["value"]), sealer)
+
+
+def key_opens(key_check: str | None, sealer: Sealer) -> bool | None:
+    """Return whether ``sealer`` opens a stored key check (``None``: there is none)."""
+    if key_check is None:
         return None
     try:
-        return sealer.open(str(row["value"]), _KEY_CHECK_IDENTITY) == _KEY_CHECK_TEXT
+        return sealer.open(key_check, _KEY_CHECK_IDENTITY) == _KEY_CHECK_TEXT
     except SealBrokenError:
         return False
 

@@ -18,6 +18,7 @@ from bot.crypto import (
     Sealer,
     decode_key,
     encode_key,
+    fingerprint,
     load_or_create_key,
     new_key,
     write_key_file,
@@ -142,8 +143,14 @@ async def _read_back(database: Database) -> tuple[str, str | None, list[str]]:
 async def test_rotation_reseals_everything_and_the_old_key_stops_working(tmp_path: Path) -> None:
     settings, database = await _sealed_database(tmp_path)
     old_key = settings.security.key_file.read_text("ascii")
-    clock = FakeClock()
-    assert await rotate(database, settings, clock) >= 3
+    rewritten, where = await rotate(database, settings)
+    assert rewritten >= 3
+    assert where == settings.security.key_file
+    # The old key stays beside the new one, named with its fingerprint, for old backups.
+    kept = settings.security.key_file.with_name(
+        f"bot.key.{fingerprint(decode_key(old_key, 'old'))}"
+    )
+    assert kept.read_text("ascii") == old_key
     assert await _read_back(database) == ("Azat Example", "Call my lawyer", ["Police are here"])
     await database.close()
     assert settings.security.key_file.read_text("ascii") != old_key

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
 from fnmatch import fnmatchcase
 from pathlib import Path
@@ -37,3 +38,15 @@ def test_the_translation_catalogs_ship_as_package_data() -> None:
     catalogs = set((ROOT / "bot" / "locale").glob("*/LC_MESSAGES/messages.po"))
     assert len(catalogs) == 3
     assert shipped == catalogs
+
+
+def test_the_dockerfile_keeps_its_promises() -> None:
+    """Non-root, /data a volume, a health check that runs ``health``, the version, no token."""
+    dockerfile = (ROOT / "Dockerfile").read_text("utf-8")
+    version = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["project"]["version"]
+    assert "USER stillhere" in dockerfile
+    assert "--uid 10001" in dockerfile
+    assert 'VOLUME ["/data"]' in dockerfile
+    assert re.search(r'HEALTHCHECK .*\n\s+CMD \["python", "-m", "bot", "health"', dockerfile)
+    assert f'org.opencontainers.image.version="{version}"' in dockerfile
+    assert "TELEGRAM_TOKEN=" not in dockerfile

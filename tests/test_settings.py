@@ -293,3 +293,23 @@ def test_defaults_outside_their_own_limits_are_refused_together(tmp_path: Path) 
         "[checkins] default_interval must lie between min_interval and max_interval",
         "[checkins] default_grace must not be longer than max_grace",
     ]
+
+
+def test_the_heartbeat_url_comes_from_the_environment_or_a_file_and_is_never_echoed(
+    tmp_path: Path,
+) -> None:
+    secret = tmp_path / "hb"
+    secret.write_text("https://hc-ping.com/0f3c-secret-uuid/\n", "utf-8")
+    env = {"TELEGRAM_TOKEN": "123:TEST", "STILLHERE_HEARTBEAT_URL_FILE": str(secret)}
+    settings = load_settings(None, env)
+    url = settings.monitoring.heartbeat_url
+    assert url is not None
+    assert url.reveal() == "https://hc-ping.com/0f3c-secret-uuid"
+    assert "secret-uuid" not in repr(settings)
+    with pytest.raises(SettingsError) as raised:
+        load_settings(
+            None, {"TELEGRAM_TOKEN": "123:TEST", "STILLHERE_HEARTBEAT_URL": "ftp://x-secret"}
+        )
+    assert "x-secret" not in "\n".join(raised.value.problems)
+    # The operator's offline commands need no token.
+    assert load_settings(None, {}, need_token=False).monitoring.heartbeat_url is None

@@ -40,6 +40,9 @@ BATCH = 500
 # enough for any crowd, short enough that escalations are never held back long.
 FOLLOW_FOR = timedelta(seconds=10)
 
+# When Telegram last answered is stored this often at most (health asks for 2 min).
+TELEGRAM_EVERY = timedelta(seconds=20)
+
 # A sweep this large, or this slow, is logged.
 LOG_CROWD = 100
 LOG_SLOW_SECONDS = 1.0
@@ -83,6 +86,9 @@ class Sweeper:
         self.next_wake: datetime | None = None
         # The moment the last sweep advanced everything due by.
         self.swept_at: datetime | None = None
+        # When Telegram last answered, as the wiring hears it, and as last stored.
+        self.telegram_at: datetime | None = None
+        self._telegram_stored: datetime | None = None
 
     async def start(self) -> None:
         """Remember when the bot last ticked before this start: it was offline since then."""
@@ -113,8 +119,15 @@ class Sweeper:
         advanced += await self._sweep_each("view", phone_views.due, self._advance_view, now)
         advanced += await self._sweep_each("incident", incident_repository.due, self._escalate, now)
         advanced += await self._sweep_each("ask", ask_repository.due, self._expire_ask, now)
+        telegram_at = self.telegram_at
         async with self._database.transaction() as tx:
             await runtime.set_moment(tx, runtime.LAST_TICK_AT, now)
+            if telegram_at is not None and (
+                self._telegram_stored is None
+                or telegram_at - self._telegram_stored >= TELEGRAM_EVERY
+            ):
+                await runtime.set_moment(tx, runtime.TELEGRAM_AT, telegram_at)
+                self._telegram_stored = telegram_at
             self.next_wake = await runtime.next_wake(tx)
         self.swept_at = now
         return advanced
