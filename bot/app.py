@@ -26,7 +26,7 @@ from bot.core.outbox import PRIORITY_ALL_CLEAR
 from bot.crypto import KeyUnusableError
 from bot.delivery import DeliveryWorker
 from bot.health import Facts
-from bot.heartbeat import Heartbeat, WatchedRequest
+from bot.heartbeat import Heartbeat, TelegramLink, WatchedRequest
 from bot.i18n import Translations
 from bot.instance import AlreadyRunningError, InstanceLock
 from bot.keys import unlock
@@ -53,6 +53,7 @@ from handlers.dashboards import keep_dashboards
 from handlers.flood import is_urgent
 from handlers.help import publish_menus
 from storage import outbox as outbox_repository
+from storage import retention
 from storage.database import Database
 from storage.migrations import apply_migrations
 
@@ -155,11 +156,13 @@ async def _serve(settings: Settings, clock: Clock, stop: asyncio.Event) -> None:
             raise StartupError(str(error)) from None
         translations = Translations()
         # Each answer from Telegram is noted for health (see bot.health).
+        link = TelegramLink(clock)
         telegram_heard: list[Sweeper] = []
 
         def heard() -> None:
+            link.answered()
             for sweeper in telegram_heard:
-                sweeper.telegram_at = clock.now()
+                sweeper.telegram_at = link.answered_at
 
         requests = (
             WatchedRequest(heard, connection_pool_size=CONNECTIONS),
@@ -241,11 +244,12 @@ async def _serve(settings: Settings, clock: Clock, stop: asyncio.Event) -> None:
             # before Telegram answers (the alerts wait in the outbox, not in limbo),
             # but beside connecting: an SOS must not wait for a long backlog.
             catching_up = asyncio.create_task(_catch_up(application), name="catch-up")
-            if not await _connect(application, translations, stop):
+            if not await _connect(application, translations, stop, link):
                 return
             await application.start()
             _schedule_sweeps(application, settings)
             _schedule_heartbeat(application, settings, database, sweeper, clock)
+            _schedule_prune(application, settings, database)
             delivering = asyncio.create_task(worker.run(stop))
             logger.info("Still Here is running")
             await stop.wait()
@@ -282,9 +286,9 @@ def _schedule_heartbeat(
     sweeper: Sweeper,
     clock: Clock,
 ) -> None:
-    """Ping the outside monitor, if one is set, every ``heartbeat_every``."""
+    """Judge health every ``heartbeat_every``: log its changes, ping the monitor if one is set."""
     monitoring = settings.monitoring
-    if monitoring.heartbeat_url is None or application.job_queue is None:
+    if application.job_queue is None:  # pragma: no cover - the job-queue extra is a dependency
         return
 
     async def facts() -> Facts:
@@ -305,7 +309,8 @@ def _schedule_heartbeat(
     application.job_queue.run_repeating(
         beat,
         interval=monitoring.heartbeat_every,
-        first=settings.scheduler.tick,
+        # After the first sweeps and the first answer from Telegram, not before.
+        first=monitoring.heartbeat_every,
         name="heartbeat",
         job_kwargs={"max_instances": 1, "coalesce": True},
     )
@@ -340,8 +345,14 @@ def _schedule_sweeps(application: BotApplication, settings: Settings) -> None:
         name="dashboards",
         job_kwargs={"max_instances": 1, "coalesce": True},
     )
+
+
+def _schedule_prune(application: BotApplication, settings: Settings, database: Database) -> None:
+    """Delete what is past its retention, soon after start and then every ``PRUNE_EVERY``."""
+    if application.job_queue is None:  # pragma: no cover - the job-queue extra is a dependency
+        return
     application.job_queue.run_repeating(
-        _prune,
+        partial(_prune, database=database),
         interval=PRUNE_EVERY,
         first=settings.scheduler.tick,
         name="prune",
@@ -349,16 +360,29 @@ def _schedule_sweeps(application: BotApplication, settings: Settings) -> None:
     )
 
 
-async def _prune(context: BotContext) -> None:
-    """Delete audit events past their retention; a failure waits for the next round."""
+async def _prune(context: BotContext, database: Database) -> None:
+    """Delete what is past its retention; a failure waits for the next round."""
     services = context.services
+    settings = services.settings
     try:
-        pruned = await services.teams.prune(services.settings.teams.audit_retention)
+        pruned = await services.teams.prune(settings.teams.audit_retention)
+        async with database.transaction() as tx:
+            counts = await retention.prune(
+                tx,
+                services.clock.now(),
+                context_retention=settings.checkins.context_retention,
+                history_retention=settings.storage.history_retention,
+            )
     except Exception:
-        logger.exception("pruning the audit trail failed; the next round tries again")
+        logger.exception("pruning failed; the next round tries again")
         return
     if pruned:
-        logger.info("pruned %d audit events past their retention", pruned)
+        counts["audit events"] = pruned
+    if counts:
+        logger.info(
+            "pruned past their retention: %s",
+            ", ".join(f"{count} {kind}" for kind, count in counts.items()),
+        )
 
 
 async def _catch_up(application: BotApplication) -> None:
@@ -367,10 +391,13 @@ async def _catch_up(application: BotApplication) -> None:
     if services is None:  # pragma: no cover - serve() wires the services first
         return
     try:
-        await services.sweeper.sweep()
+        advanced = await services.sweeper.sweep()
     except Exception:
         logger.exception("the catch-up sweep at start failed; the next tick tries again")
         return
+    offline = services.sweeper.offline_for
+    if offline is not None:
+        logger.info("caught up: %d due item(s) after %s offline", advanced, offline)
     _aim(services, application.job_queue)
 
 
@@ -405,7 +432,10 @@ async def _flush_tracking(context: BotContext) -> None:
 
 
 async def _connect(
-    application: BotApplication, translations: Translations, stop: asyncio.Event
+    application: BotApplication,
+    translations: Translations,
+    stop: asyncio.Event,
+    link: TelegramLink,
 ) -> bool:
     """Initialise the bot, publish its menu and start polling; ``False`` if stopped first."""
     delay = _FIRST_RETRY_DELAY
@@ -415,7 +445,9 @@ async def _connect(
             await publish_menus(application.bot, translations)
             if application.updater is None:  # pragma: no cover - the builder always adds one
                 raise StartupError("the application was built without an updater")
-            await application.updater.start_polling(allowed_updates=Update.ALL_TYPES)
+            await application.updater.start_polling(
+                allowed_updates=Update.ALL_TYPES, error_callback=link.failed
+            )
             return True
         except InvalidToken:
             raise StartupError(

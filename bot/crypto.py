@@ -67,7 +67,7 @@ def new_key() -> bytes:
 
 def write_key_file(path: Path, key: bytes) -> None:
     """Write ``key`` to ``path`` readable by its owner only, atomically."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     temporary = path.with_name(path.name + ".tmp")
     descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(descriptor, "w", encoding="ascii") as handle:

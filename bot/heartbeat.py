@@ -1,20 +1,25 @@
 """A dead-man's switch for the dead-man's switch: ping an outside monitor while healthy.
 
 Every ``[monitoring] heartbeat_every`` the bot judges its own health from the
-facts ``python -m bot health`` reads (see :mod:`bot.health`) and pings the
-configured URL: a GET while healthy, a POST to ``<url>/fail`` with the one-line
-reason when not (the convention of Healthchecks and its hosted service). A bot
-that stops, freezes or loses its network stops pinging, and the monitor tells
-the operator. Failing to reach the monitor is logged, never fatal.
+facts ``python -m bot health`` reads (see :mod:`bot.health`), logs a line when
+it changes (an alert stuck, Telegram silent, and back), and, when a URL is
+configured, pings it: a GET while healthy, a POST to ``<url>/fail`` with the
+one-line reason when not (the convention of Healthchecks and its hosted
+service). A bot that stops, freezes or loses its network stops pinging, and the
+monitor tells the operator. Failing to reach the monitor is logged, never fatal.
+
+:class:`TelegramLink` follows whether Telegram answers: one line when an outage
+starts, one when it ends, instead of a traceback at every retry.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import httpx
+from telegram.error import Conflict, TelegramError
 from telegram.request import HTTPXRequest
 
 from bot.clock import Clock
@@ -31,7 +36,7 @@ class Heartbeat:
 
     def __init__(
         self,
-        url: Secret,
+        url: Secret | None,
         facts: Callable[[], Awaitable[Facts]],
         clock: Clock,
         tick: timedelta,
@@ -55,6 +60,8 @@ class Heartbeat:
             log = logger.info if verdict.healthy else logger.warning
             log("health: %s", verdict.reason)
             self._healthy = verdict.healthy
+        if self._url is None:
+            return verdict
         url = self._url.reveal()
         try:
             async with httpx.AsyncClient(timeout=_TIMEOUT, transport=self._transport) as client:
@@ -74,6 +81,34 @@ class Heartbeat:
                 logger.warning("cannot reach the heartbeat monitor (%s); trying on", problem)
             self._reached = reached
         return verdict
+
+
+class TelegramLink:
+    """Whether Telegram answers: a moment for health, a line per outage for the log."""
+
+    def __init__(self, clock: Clock) -> None:
+        self._clock = clock
+        self.answered_at: datetime | None = None
+        self._down_since: datetime | None = None
+
+    def answered(self) -> None:
+        now = self._clock.now()
+        self.answered_at = now
+        if self._down_since is not None:
+            logger.info("Telegram answers again, after %s", now - self._down_since)
+            self._down_since = None
+
+    def failed(self, error: TelegramError) -> None:
+        """Polling failed (PTB retries by itself): one line when it starts failing."""
+        if self._down_since is None:
+            self._down_since = self._clock.now()
+            if isinstance(error, Conflict):
+                logger.warning(
+                    "Telegram says another bot polls with this token (Conflict); is a second "
+                    "deployment running? Retrying"
+                )
+            else:
+                logger.warning("cannot reach Telegram (%s); retrying", type(error).__name__)
 
 
 class WatchedRequest(HTTPXRequest):

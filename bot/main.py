@@ -79,6 +79,8 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
     """Run the command and return the process exit code."""
+    # Everything the bot writes (database, key, lock, backups) is for its user alone.
+    os.umask(0o077)
     parser = _parser()
     args = parser.parse_args(argv)
     command: str = args.command

@@ -67,6 +67,8 @@ class TelegramSettings:
 @dataclass(frozen=True)
 class StorageSettings:
     path: Path = Path(DEFAULT_STORAGE_PATH)
+    # Closed alerts (and answered asks) are forgotten this long after they ended.
+    history_retention: timedelta = timedelta(days=90)
 
 
 @dataclass(frozen=True)
@@ -259,7 +261,7 @@ def _heartbeat_url(raw: Any) -> Secret:
 
 _SCHEMA: dict[str, tuple[type[Any], dict[str, Converter]]] = {
     "telegram": (TelegramSettings, {"base_url": _base_url}),
-    "storage": (StorageSettings, {"path": _path}),
+    "storage": (StorageSettings, {"path": _path, "history_retention": _duration}),
     "scheduler": (SchedulerSettings, {"tick": _duration}),
     "checkins": (
         CheckinSettings,

@@ -282,13 +282,18 @@ class Database:
         """Open (creating its folder if needed) and configure the database at ``path``.
 
         Without a ``sealer`` the database can be migrated and inspected, but no
-        encrypted column can be written or read.
+        encrypted column can be written or read. The folder is created 0700 and
+        the database made 0600 whatever the umask: SQLite gives its ``-wal`` and
+        ``-shm`` files the database's mode.
         """
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
             # isolation_level=None: the sqlite3 module must not open transactions
             # behind our back; every BEGIN here is explicit.
             connection = await aiosqlite.connect(path, isolation_level=None)
+            for private in (path, *(path.with_name(path.name + s) for s in ("-wal", "-shm"))):
+                if private.exists():
+                    private.chmod(0o600)
         except (OSError, sqlite3.Error) as error:
             raise StorageError(f"cannot open the database at {path}: {error}") from None
         try:

@@ -338,3 +338,23 @@ async def test_the_heartbeat_pings_while_healthy_and_fails_with_the_reason_when_
     finally:
         await monitor.stop()
     assert TEST_TOKEN not in "".join(body for _, _, body in monitor.pings)
+
+
+async def test_the_data_folder_and_database_files_are_private_whatever_the_umask(
+    tmp_path: Path,
+) -> None:
+    previous = os.umask(0o022)
+    try:
+        async with running_bot(tmp_path) as (_process, _config, control):
+            user = await control.add_user(first_name="Azat")
+            await user.send("/every 12h")
+            await user.next_message(timeout=10)
+            modes = {
+                name: stat.S_IMODE((tmp_path / name).stat().st_mode)
+                for name in ("db.sqlite3", "db.sqlite3-wal", "db.sqlite3-shm", "db.sqlite3.lock")
+            }
+    finally:
+        os.umask(previous)
+    assert modes == dict.fromkeys(modes, 0o600)
+    assert stat.S_IMODE((tmp_path / "data").stat().st_mode) == 0o700
+    assert stat.S_IMODE((tmp_path / "data" / "stillhere.key").stat().st_mode) == 0o600

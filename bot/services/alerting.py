@@ -7,6 +7,7 @@ recipient's language, so a repeat carries the newest context.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -35,6 +36,8 @@ from storage import outbox as outbox_repository
 from storage import teams as team_repository
 from storage.database import Transaction
 from storage.outbox import NewMessage
+
+logger = logging.getLogger(__name__)
 
 # A location older than this is not worth a map pin of its own in an alert.
 LOCATION_HORIZON = timedelta(days=7)
@@ -245,6 +248,14 @@ async def open_alert(
     attachments = known.attachments[person.id]
     messages = [m for c in alerted for m in alert_messages(incident, c, attachments)]
     await outbox_repository.add_many(tx, messages, now)
+    logger.info(
+        "incident %d opened for person %d: %s, %d contact(s) alerted%s",
+        incident_id,
+        person.id,
+        reason.value,
+        len(alerted),
+        " (late: the bot was offline)" if offline_since is not None else "",
+    )
     if person.id in known.in_team:
         detail = {"reason": reason.value, "since": due_at.isoformat(), "alerted": str(len(alerted))}
         await oversight.report(tx, person, AuditEvent.ALERT_OPENED, now, detail=detail)
@@ -276,6 +287,9 @@ async def advance_incident(
                 attachments = await attachments_of(tx, incident.person_id, now)
                 for contact in escalated:
                     messages += alert_messages(updated, contact, attachments)
+            logger.info(
+                "incident %d escalated: %d tier-2 contact(s) alerted", incident.id, len(escalated)
+            )
             detail = {"reason": incident.reason.value, "alerted": str(len(escalated))}
             await oversight.report(
                 tx, incident.person_id, AuditEvent.ALERT_ESCALATED, now, detail=detail
@@ -315,6 +329,7 @@ async def acknowledge(tx: Transaction, incident: Incident, contact: Contact, now
     await outbox_repository.add_many(
         tx, [_message_for(incident, o, OutboxKind.ACKNOWLEDGED, payload) for o in told], now
     )
+    logger.info("incident %d acknowledged by contact %d", incident.id, contact.id)
     # The taker's own alert was settled by their press (see handlers.buttons).
     await _bring_alerts_up_to_date(tx, taken, now, leaving_out=contact.id)
     detail = {"reason": incident.reason.value, "by": contact.display_name}
@@ -356,6 +371,7 @@ async def all_clear(tx: Transaction, person: Person, checked_in_at: datetime) ->
     ]
     await outbox_repository.add_many(tx, messages, checked_in_at)
     for incident in closed:
+        logger.info("incident %d closed: person %d checked in", incident.id, person.id)
         await _bring_alerts_up_to_date(tx, incident, checked_in_at)
         detail = {"reason": incident.reason.value}
         await oversight.report(tx, person, AuditEvent.ALERT_CLOSED, checked_in_at, detail=detail)
@@ -371,6 +387,13 @@ async def warn_unreachable(
     there would timestamp the alert: the activist's other reachable contacts are
     told instead (each in their language, protected), and the phone nothing.
     """
+    logger.info(
+        "contact %d (tier %d %s) of person %d cannot be reached",
+        contact.id,
+        contact.tier,
+        "group" if contact.is_group else "person",
+        person.id,
+    )
     await oversight.report(
         tx, person, AuditEvent.CONTACT_UNREACHABLE, now, detail={"contact": contact.display_name}
     )

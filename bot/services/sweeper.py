@@ -99,6 +99,13 @@ class Sweeper:
         if self._offline_since is not None:
             logger.info("the bot was offline since %s; catching up", self._offline_since)
 
+    @property
+    def offline_for(self) -> timedelta | None:
+        """Return how long the bot was down before this start (``None``: first start)."""
+        if self._offline_since is None or self._started_at is None:
+            return None
+        return self._started_at - self._offline_since
+
     async def sweep(self) -> int:
         """Advance every watch and incident due by now; return how many were advanced.
 
