@@ -12,15 +12,16 @@ FROM python:3.11-slim
 LABEL org.opencontainers.image.title="Still Here" \
       org.opencontainers.image.version="0.1.0"
 ENV PYTHONUNBUFFERED=1 PYTHONDONTWRITEBYTECODE=1
-# The bot runs as an unprivileged user that owns only /data (database and key).
+# The bot runs as an unprivileged user (uid 10001) that owns only /data (the
+# database) and /key (the encryption key), two volumes kept apart.
 RUN useradd --system --uid 10001 --no-create-home --shell /usr/sbin/nologin stillhere \
-    && mkdir /data && chown stillhere:stillhere /data && chmod 0700 /data
+    && mkdir /data /key && chown stillhere:stillhere /data /key && chmod 0700 /data /key
 COPY --from=build /wheels /wheels
 RUN pip install --no-cache-dir /wheels/*.whl && rm -rf /wheels
 COPY docker/settings.toml /etc/stillhere/settings.toml
 USER stillhere
 WORKDIR /data
-VOLUME ["/data"]
+VOLUME ["/data", "/key"]
 # Healthy only while the bot ticks, delivers its alerts and hears from Telegram;
 # it reads the database and the lock, so it answers even when the bot is frozen.
 HEALTHCHECK --interval=60s --timeout=10s --start-period=60s --retries=3 \

@@ -46,7 +46,29 @@ def test_the_dockerfile_keeps_its_promises() -> None:
     version = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["project"]["version"]
     assert "USER stillhere" in dockerfile
     assert "--uid 10001" in dockerfile
-    assert 'VOLUME ["/data"]' in dockerfile
+    assert 'VOLUME ["/data", "/key"]' in dockerfile
     assert re.search(r'HEALTHCHECK .*\n\s+CMD \["python", "-m", "bot", "health"', dockerfile)
     assert f'org.opencontainers.image.version="{version}"' in dockerfile
     assert "TELEGRAM_TOKEN=" not in dockerfile
+
+
+def test_the_deploy_files_keep_their_promises() -> None:
+    """Compose: hardened, the key apart, no restart loop; systemd: no restart on exit 2."""
+    compose = (ROOT / "deploy" / "docker-compose.yml").read_text("utf-8")
+    assert "read_only: true" in compose
+    assert "cap_drop: [ALL]" in compose
+    assert "no-new-privileges:true" in compose
+    assert "stillhere-key:/key" in compose
+    assert "restart: on-failure:5" in compose
+    assert '"python", "-m", "bot", "health"' in compose
+    unit = (ROOT / "deploy" / "stillhere.service").read_text("utf-8")
+    for line in (
+        "StateDirectory=stillhere",
+        "UMask=0077",
+        "RestartPreventExitStatus=2",
+        "NoNewPrivileges=yes",
+        "ProtectSystem=strict",
+    ):
+        assert line in unit.splitlines()
+    settings = (ROOT / "docker" / "settings.toml").read_text("utf-8")
+    assert 'key_file = "/key/stillhere.key"' in settings
