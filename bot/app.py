@@ -181,7 +181,13 @@ async def _serve(settings: Settings, clock: Clock, stop: asyncio.Event) -> None:
             retention=settings.checkins.context_retention,
         )
         policy = policy_of(settings.alerts)
-        sweeper = Sweeper(database, clock, policy, on_queued=worker.wake)
+        sweeper = Sweeper(
+            database,
+            clock,
+            policy,
+            on_queued=worker.wake,
+            catch_up_grace=settings.scheduler.catch_up_grace,
+        )
         telegram_heard.append(sweeper)
         checkins = CheckinService(database, clock, settings.checkins, policy, on_queued=worker.wake)
         discretion = DiscretionService(

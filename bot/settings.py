@@ -74,6 +74,9 @@ class StorageSettings:
 @dataclass(frozen=True)
 class SchedulerSettings:
     tick: timedelta = timedelta(seconds=1)
+    # Deadlines that passed while the bot was down first prompt the activist and
+    # wait this long before alerting (0: alert at once, as late as it already is).
+    catch_up_grace: timedelta = timedelta(0)
 
 
 @dataclass(frozen=True)
@@ -184,6 +187,13 @@ def _duration(raw: Any) -> timedelta:
         ) from None
 
 
+def _duration_or_zero(raw: Any) -> timedelta:
+    """A duration, where "0s" (or "0") means none."""
+    if isinstance(raw, str) and raw.strip() in ("0", "0s", "0m"):
+        return timedelta(0)
+    return _duration(raw)
+
+
 def _optional_duration(raw: Any) -> timedelta | None:
     if raw == "off":
         return None
@@ -262,7 +272,7 @@ def _heartbeat_url(raw: Any) -> Secret:
 _SCHEMA: dict[str, tuple[type[Any], dict[str, Converter]]] = {
     "telegram": (TelegramSettings, {"base_url": _base_url}),
     "storage": (StorageSettings, {"path": _path, "history_retention": _duration}),
-    "scheduler": (SchedulerSettings, {"tick": _duration}),
+    "scheduler": (SchedulerSettings, {"tick": _duration, "catch_up_grace": _duration_or_zero}),
     "checkins": (
         CheckinSettings,
         {

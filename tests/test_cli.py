@@ -41,7 +41,7 @@ def test_a_misspelled_key_exits_2_and_names_it(tmp_path: Path) -> None:
     result = run_bot("--config", str(config), env={"TELEGRAM_TOKEN": "123:TEST"}, cwd=tmp_path)
     assert result.returncode == 2
     assert "2 problem(s)" in result.stderr
-    assert "[scheduler] tik: unknown key (known: tick)" in result.stderr
+    assert "[scheduler] tik: unknown key (known: tick, catch_up_grace)" in result.stderr
     assert "[checkins] min_interval: 'soon' is not a duration" in result.stderr
     assert "Traceback" not in result.stderr
 

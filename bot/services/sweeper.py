@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 
 from bot.clock import Clock
 from bot.core.incidents import AlertPolicy
-from bot.core.watches import Effect, RaiseAlert, Transition, tick
+from bot.core.watches import AlertReason, Effect, Prompt, RaiseAlert, Transition, tick
 from bot.services import alerting, asks, duress
 from bot.services.effects import record_effects
 from storage import asks as ask_repository
@@ -70,6 +70,7 @@ class Sweeper:
         clock: Clock,
         policy: AlertPolicy,
         on_queued: Callable[[], None] = lambda: None,
+        catch_up_grace: timedelta = timedelta(0),
     ) -> None:
         self._database = database
         self._clock = clock
@@ -77,6 +78,11 @@ class Sweeper:
         self._on_queued = on_queued
         self._started_at: datetime | None = None
         self._offline_since: datetime | None = None
+        self._catch_up_grace = catch_up_grace
+        # Until then, alerts for deadlines missed during the downtime wait, and
+        # the activists are prompted once (whom, by person id).
+        self._hold_until: datetime | None = None
+        self._prompted: set[int] = set()
         # Rows that failed once: logged the first time only, retried every tick.
         self._broken: set[tuple[str, int]] = set()
         # The catch-up at start runs beside the first ticks: one sweep at a time.
@@ -98,6 +104,12 @@ class Sweeper:
         self._started_at = now
         if self._offline_since is not None:
             logger.info("the bot was offline since %s; catching up", self._offline_since)
+            if self._catch_up_grace > timedelta(0):
+                self._hold_until = now + self._catch_up_grace
+                logger.info(
+                    "deadlines missed while offline prompt first and alert from %s",
+                    self._hold_until,
+                )
 
     @property
     def offline_for(self) -> timedelta | None:
@@ -176,6 +188,10 @@ class Sweeper:
                 steps.append((entry, tick(entry.watch, now)))
             except Exception as error:  # one broken watch must not stop the rest
                 self._skip("watch", entry.watch.person_id, error)
+        held = [step for step in steps if self._held(step[1], now)]
+        if held:
+            steps = [step for step in steps if not self._held(step[1], now)]
+            await self._prompt_held(held, now)
         # A watch that failed before goes alone, so that it fails alone.
         alone = [step for step in steps if ("watch", step[0].watch.person_id) in self._broken]
         together = [
@@ -333,6 +349,35 @@ class Sweeper:
         if queued:
             self._on_queued()
         return 1
+
+    def _held(self, transition: Transition, now: datetime) -> bool:
+        """Whether this transition alerts about a deadline missed while the bot was down,
+        during the catch-up grace: then it waits (the watch stays due, unchanged)."""
+        if self._hold_until is None or self._started_at is None or now >= self._hold_until:
+            return False
+        started_at = self._started_at
+        return any(
+            isinstance(effect, RaiseAlert) and effect.due_at < started_at
+            for effect in transition.effects
+        )
+
+    async def _prompt_held(self, held: list[tuple[DueWatch, Transition]], now: datetime) -> None:
+        """Prompt each held activist once: check in before the alert goes out."""
+        hold_until = self._hold_until
+        fresh = [step for step in held if step[0].watch.person_id not in self._prompted]
+        if hold_until is None or not fresh:
+            return
+        async with self._database.transaction() as tx:
+            pretending = await watch_repository.pretending_among(
+                tx, [entry.watch.person_id for entry, _ in fresh]
+            )
+            for entry, transition in fresh:
+                alert = next(e for e in transition.effects if isinstance(e, RaiseAlert))
+                if entry.watch.person_id not in pretending:
+                    prompt = Prompt(alert.due_at, hold_until, alert.reason is AlertReason.TIMER)
+                    await record_effects(tx, entry.person, (prompt,), now, self._policy)
+        self._prompted.update(entry.watch.person_id for entry, _ in fresh)
+        self._on_queued()
 
     def _offline_for(self, effects: tuple[Effect, ...]) -> datetime | None:
         """Return since when the bot was offline, if these effects came due during it."""
