@@ -103,7 +103,9 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     secrets = [settings.token.reveal()] + ([settings.key.reveal()] if settings.key else [])
     if settings.monitoring.heartbeat_url is not None:
         secrets.append(settings.monitoring.heartbeat_url.reveal())
-    configure_logging(settings.logging.level, [s for s in secrets if s])
+    configure_logging(
+        settings.logging.level, [s for s in secrets if s], style=settings.logging.format
+    )
     try:
         return _dispatch(command, args, settings)
     except KeyUnusableError as error:

@@ -143,6 +143,8 @@ class TeamSettings:
 @dataclass(frozen=True)
 class LoggingSettings:
     level: str = "INFO"
+    # "text" lines, or "json": one object per line, for log collectors.
+    format: str = "text"
 
 
 @dataclass(frozen=True)
@@ -269,6 +271,12 @@ def _heartbeat_url(raw: Any) -> Secret:
     return Secret(raw.rstrip("/"))
 
 
+def _log_format(raw: Any) -> str:
+    if raw not in ("text", "json"):
+        raise ValueError(f'must be "text" or "json", not {raw!r}')
+    return str(raw)
+
+
 _SCHEMA: dict[str, tuple[type[Any], dict[str, Converter]]] = {
     "telegram": (TelegramSettings, {"base_url": _base_url}),
     "storage": (StorageSettings, {"path": _path, "history_retention": _duration}),
@@ -318,7 +326,7 @@ _SCHEMA: dict[str, tuple[type[Any], dict[str, Converter]]] = {
         TeamSettings,
         {"audit_retention": _duration, "link_lifetime": _duration},
     ),
-    "logging": (LoggingSettings, {"level": _log_level}),
+    "logging": (LoggingSettings, {"level": _log_level, "format": _log_format}),
     "monitoring": (
         MonitoringSettings,
         {

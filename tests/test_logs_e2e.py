@@ -86,3 +86,28 @@ async def test_a_telegram_outage_is_one_line_when_it_starts_and_one_when_it_ends
     # No traceback from the library at each retry.
     assert not [r for r in caplog.records if r.name.startswith("telegram") and r.exc_info]
     assert caplog.records[-1].levelno < logging.ERROR
+
+
+async def test_an_update_the_library_cannot_parse_is_skipped_by_type_and_the_bot_goes_on(
+    bot: RunningBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    azat = bot.fake.add_user(first_name="Azat")
+    bot.fake.inject_update(
+        {
+            "message": {
+                "message_id": 1,
+                "date": "soon",
+                "chat": {"id": azat.id, "type": "private", "first_name": "Zuhra Secretname"},
+                "text": "my words",
+            }
+        }
+    )
+    await azat.send("/start")
+    reply = await azat.next_message(timeout=10)
+    assert "Still Here" in reply["text"]
+    skipped = [r.getMessage() for r in caplog.records if r.name == "bot.tracking"]
+    assert "skipped an update the library cannot parse (type: ['message'])" in skipped
+    assert bot.fake.pending_updates == []
+    # Asked again and again, the same batch would stall the bot: it was fetched once more.
+    assert len(bot.fake.calls_to("getUpdates")) < 20
