@@ -1,11 +1,12 @@
 # Build a wheel in a throwaway stage, install it in a slim runtime stage.
 FROM python:3.11-slim AS build
 WORKDIR /src
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md constraints.txt ./
 COPY bot ./bot
 COPY handlers ./handlers
 COPY storage ./storage
-RUN pip wheel --no-cache-dir --wheel-dir /wheels .
+# The dependencies' versions are the tested ones (constraints.txt).
+RUN pip wheel --no-cache-dir --wheel-dir /wheels -c constraints.txt .
 
 FROM python:3.11-slim
 # Keep the version equal to pyproject.toml's (a test checks it).

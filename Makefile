@@ -4,17 +4,18 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 CONFIG ?= settings.toml
 
-.PHONY: run test lint typecheck unit bench demo clean
+.PHONY: run test lint typecheck unit bench demo clean constraints
 
 # Each stamp records that its install ran after the last change to pyproject.toml.
-$(VENV)/.runtime: pyproject.toml
+# Runtime dependencies are pinned by constraints.txt (make constraints renews it).
+$(VENV)/.runtime: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e .
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e .
 	touch $@
 
 $(VENV)/.dev: $(VENV)/.runtime
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
 	touch $@
 
 run: $(VENV)/.runtime
@@ -31,6 +32,10 @@ unit: $(VENV)/.dev
 	$(BIN)/python -m pytest
 
 test: lint typecheck unit
+
+# Pin the runtime dependencies as this (tested) environment has them.
+constraints: $(VENV)/.dev
+	$(BIN)/python -m tools.constraints > constraints.txt
 
 # Benchmarks: print figures against issue 9's targets (sizes: BENCH_WATCHES, BENCH_RUNS, ...).
 # The fake Telegram they run against lives in tests/, so they need the dev install too.

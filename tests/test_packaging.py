@@ -7,6 +7,8 @@ import tomllib
 from fnmatch import fnmatchcase
 from pathlib import Path
 
+from tools.constraints import runtime_pins
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -72,3 +74,15 @@ def test_the_deploy_files_keep_their_promises() -> None:
         assert line in unit.splitlines()
     settings = (ROOT / "docker" / "settings.toml").read_text("utf-8")
     assert 'key_file = "/key/stillhere.key"' in settings
+
+
+def test_the_runtime_dependencies_are_pinned_as_tested() -> None:
+    """constraints.txt pins exactly what this tested environment runs the bot with."""
+    pinned = [
+        line
+        for line in (ROOT / "constraints.txt").read_text("utf-8").splitlines()
+        if line and not line.startswith("#")
+    ]
+    assert pinned == runtime_pins()
+    assert any(pin.startswith("python-telegram-bot==") for pin in pinned)
+    assert "-c constraints.txt" in (ROOT / "Dockerfile").read_text("utf-8")
