@@ -327,9 +327,17 @@ class Database:
         self._sealer = sealer
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[Transaction]:
-        """Open a write transaction; commit on success, roll back on any exception."""
+    async def transaction(self, *, durable: bool = True) -> AsyncIterator[Transaction]:
+        """Open a write transaction; commit on success, roll back on any exception.
+
+        ``durable=False`` skips the disk flush at the commit (``synchronous=NORMAL``
+        for this one transaction): for bookkeeping that may be lost in a power
+        cut, such as the idle tick's "still alive", so an idle bot does not flush
+        the disk every second. The next durable commit flushes it along.
+        """
         async with self._lock:
+            if not durable:
+                await self._connection.execute("PRAGMA synchronous=NORMAL")
             # IMMEDIATE takes the write lock now, so a transaction that reads and
             # then writes cannot fail halfway with SQLITE_BUSY.
             await self._connection.execute("BEGIN IMMEDIATE")
@@ -343,6 +351,9 @@ class Database:
                 if self._connection.in_transaction:
                     await self._connection.execute("ROLLBACK")
                 raise
+            finally:
+                if not durable:
+                    await self._connection.execute("PRAGMA synchronous=FULL")
 
     @asynccontextmanager
     async def snapshot(self) -> AsyncIterator[Transaction]:

@@ -551,3 +551,27 @@ async def test_reserved_ids_follow_the_largest_and_never_repeat_within_a_transac
     assert (first, second) == (42, 45)
     async with database.transaction() as tx:
         assert await tx.reserve_ids("parent", 1) == 46
+
+
+async def test_a_transaction_that_need_not_be_durable_skips_only_its_own_flush(
+    tmp_path: Path,
+) -> None:
+    database = await Database.open(tmp_path / "db.sqlite3")
+    try:
+
+        async def synchronous(tx: Transaction) -> int:
+            row = await tx.fetch_one("PRAGMA synchronous")
+            assert row is not None
+            return int(row[0])
+
+        async with database.transaction(durable=False) as tx:
+            assert await synchronous(tx) == 1  # NORMAL: no flush at this commit
+        async with database.transaction() as tx:
+            assert await synchronous(tx) == 2  # FULL again for everything else
+        with pytest.raises(RuntimeError):
+            async with database.transaction(durable=False):
+                raise RuntimeError("undone")
+        async with database.snapshot() as tx:
+            assert await synchronous(tx) == 2
+    finally:
+        await database.close()

@@ -139,7 +139,9 @@ class Sweeper:
         advanced += await self._sweep_each("incident", incident_repository.due, self._escalate, now)
         advanced += await self._sweep_each("ask", ask_repository.due, self._expire_ask, now)
         telegram_at = self.telegram_at
-        async with self._database.transaction() as tx:
+        # Bookkeeping only ("still alive", when Telegram answered): not worth a disk
+        # flush every second. What matters was committed, durably, on its own.
+        async with self._database.transaction(durable=False) as tx:
             await runtime.set_moment(tx, runtime.LAST_TICK_AT, now)
             if telegram_at is not None and (
                 self._telegram_stored is None
