@@ -100,7 +100,11 @@ def check(database: Path, now: datetime, tick: timedelta, stuck_after: timedelta
     """Return the health of the bot running on ``database``, from outside it."""
     if not database.exists():
         return Verdict(False, f"no database at {database}: the bot has never run here")
-    if not is_running(database):
+    try:
+        running = is_running(database)
+    except PermissionError:
+        return Verdict(False, f"cannot read {database}'s lock: run health as the bot's user")
+    if not running:
         return Verdict(False, f"no bot is running on {database}")
     uri = f"{database.resolve().as_uri()}?mode=ro"
     try:

@@ -14,9 +14,11 @@ import subprocess
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from bot import health
 from bot.crypto import encode_key, new_key
 from tests.conditions import eventually
 from tests.conftest import ROOT, TEST_TOKEN, make_settings, run_bot, start_bot_process
@@ -358,3 +360,23 @@ async def test_the_data_folder_and_database_files_are_private_whatever_the_umask
     assert modes == dict.fromkeys(modes, 0o600)
     assert stat.S_IMODE((tmp_path / "data").stat().st_mode) == 0o700
     assert stat.S_IMODE((tmp_path / "data" / "stillhere.key").stat().st_mode) == 0o600
+
+
+def test_health_judges_the_facts_it_reads(tmp_path: Path) -> None:
+    """Each condition alone makes the bot unhealthy, with its own one-line reason."""
+    now = T0
+    tick, stuck = timedelta(seconds=1), timedelta(minutes=5)
+    fine = health.Facts(now - timedelta(seconds=1), now - timedelta(seconds=30), None)
+    assert health.judge(fine, now, tick, stuck).healthy
+    frozen = replace(fine, last_tick_at=now - timedelta(seconds=6))
+    assert health.judge(frozen, now, tick, stuck).reason.startswith(
+        "the bot has not ticked for 6 s"
+    )
+    # A slow tick setting widens the window: 3 ticks of 10 s.
+    assert health.judge(frozen, now, timedelta(seconds=10), stuck).healthy
+    waiting = replace(fine, oldest_alert_at=now - timedelta(minutes=7))
+    assert health.judge(waiting, now, tick, stuck).reason.startswith("an alert has waited 7 min")
+    silent = replace(fine, telegram_at=now - timedelta(minutes=3))
+    assert health.judge(silent, now, tick, stuck).reason == "Telegram has not answered for 3 min"
+    never = health.check(tmp_path / "absent.sqlite3", now, tick, stuck)
+    assert never.reason.startswith("no database at")
