@@ -96,17 +96,22 @@ def restore(settings: Settings, source: Path) -> None:
         staged = database.with_name(database.name + ".restoring")
         staged.unlink(missing_ok=True)
         _private_file(staged)
-        reader = sqlite3.connect(source)
-        writer = sqlite3.connect(staged)
         try:
-            reader.backup(writer)
+            reader = sqlite3.connect(source)
+            writer = sqlite3.connect(staged)
+            try:
+                reader.backup(writer)
+            finally:
+                writer.close()
+                reader.close()
+            os.replace(staged, database)
         finally:
-            writer.close()
-            reader.close()
+            staged.unlink(missing_ok=True)
+        # The old database's write-ahead log must never be applied to the copy. Until
+        # the replace above, a failure left the old database whole, its log with it.
         for suffix in ("-wal", "-shm"):
             with contextlib.suppress(FileNotFoundError):
                 database.with_name(database.name + suffix).unlink()
-        os.replace(staged, database)
 
 
 def _check_key(settings: Settings, source: Path) -> None:
