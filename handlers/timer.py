@@ -37,6 +37,7 @@ from bot.services.lastknown import MAX_TEXT
 from bot.services.questions import Asked, Question
 from bot.texts.keyboards import button_labels, checkin_keyboard, timer_labels
 from bot.texts.timers import (
+    MORE,
     OFFERED,
     ask_length,
     length_buttons,
@@ -191,7 +192,7 @@ async def _act(callback: Callback, sender: Sender, context: BotContext) -> bool:
         await run_gated(sender, context, CheckIn(), perform_check_in)
         return True
     if callback.action is Action.TIMER_MORE:
-        if callback.extra not in (30, 60):
+        if callback.extra not in MORE:
             return False
         await run_gated(sender, context, ExtendTimer((callback.extra or 0) * 60), perform_extend)
         return True

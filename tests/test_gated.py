@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import typing
-from datetime import time
+from datetime import time, timedelta
 
 import pytest
 
@@ -36,6 +36,8 @@ from bot.core.gated import (
     encode,
     text_of,
 )
+from bot.services.checkins import TIMER_EXTENSIONS
+from bot.texts.timers import MORE
 from handlers.pins import PERFORM
 
 EVERY_ACTION_TYPE = frozenset(typing.get_args(GatedAction))
@@ -240,3 +242,7 @@ def test_a_wipe_of_the_instructions_too_survives_the_pin_prompt() -> None:
     assert decode(encode(Wipe(instructions=True))) == Wipe(instructions=True)
     assert decode(encode(Wipe())) == Wipe()
     assert decode("wipe:everything") is None
+
+
+def test_the_timer_buttons_offer_exactly_the_extensions_the_service_takes() -> None:
+    assert tuple(timedelta(minutes=m) for m in MORE) == TIMER_EXTENSIONS

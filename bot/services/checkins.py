@@ -92,7 +92,8 @@ Audit = tuple[AuditEvent, dict[str, str]]
 # Done in the same transaction after a change to the real watch was saved, at
 # the change's moment; returns how many messages it queued.
 AfterReal = Callable[[Transaction, Watch, datetime], Awaitable[int]]
-# The extensions a timer's buttons offer; nothing else is taken from a button.
+# The extensions a timer's buttons offer (bot.texts.timers.MORE); nothing else is
+# taken, even from a forged button or a stored PIN prompt.
 TIMER_EXTENSIONS = (timedelta(minutes=30), timedelta(hours=1))
 # The alerts the watch itself raises (and a check-in on it ends).
 _WATCH_REASONS = frozenset(

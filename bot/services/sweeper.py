@@ -190,9 +190,13 @@ class Sweeper:
                 steps.append((entry, tick(entry.watch, now)))
             except Exception as error:  # one broken watch must not stop the rest
                 self._skip("watch", entry.watch.person_id, error)
-        held = [step for step in steps if self._held(step[1], now)]
+        held: list[tuple[DueWatch, Transition]] = []
+        if self._hold_until is not None:
+            going: list[tuple[DueWatch, Transition]] = []
+            for step in steps:
+                (held if self._held(step[1], now) else going).append(step)
+            steps = going
         if held:
-            steps = [step for step in steps if not self._held(step[1], now)]
             await self._prompt_held(held, now)
         # A watch that failed before goes alone, so that it fails alone.
         alone = [step for step in steps if ("watch", step[0].watch.person_id) in self._broken]

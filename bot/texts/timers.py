@@ -9,8 +9,9 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from bot.callbacks import Action, encode
 from bot.i18n import Translator, to_minutes
 
-# The lengths offered as buttons, in minutes.
+# The lengths offered as buttons, and the extensions a running timer offers, in minutes.
 OFFERED = (30, 60, 120, 240)
+MORE = (30, 60)
 
 
 def timer_buttons(tr: Translator, person_id: int) -> InlineKeyboardMarkup:
@@ -24,10 +25,10 @@ def timer_buttons(tr: Translator, person_id: int) -> InlineKeyboardMarkup:
             ],
             [
                 InlineKeyboardButton(
-                    tr("+30 min"), callback_data=encode(Action.TIMER_MORE, person_id, 30)
+                    tr("+30 min"), callback_data=encode(Action.TIMER_MORE, person_id, MORE[0])
                 ),
                 InlineKeyboardButton(
-                    tr("+1 h"), callback_data=encode(Action.TIMER_MORE, person_id, 60)
+                    tr("+1 h"), callback_data=encode(Action.TIMER_MORE, person_id, MORE[1])
                 ),
             ],
         ]
